@@ -1,0 +1,17 @@
+//! meshplan keeps HashiCorp Consul cluster peering in reviewed files: which clusters peer, which
+//! services each exports to which peers, and which peered services may call which.
+//!
+//! # Layout
+//! - [`model`]: the shared vocabulary (desired state, typed config entries, secrets). No I/O.
+//! - [`workspace`]: files → [`model::Desired`], with `file:line:column` diagnostics. The only
+//!   module that reads the user's files.
+//! - [`cli`]: the command line; each command is one call into the modules above.
+//!
+//! # Invariants
+//! - `model` never imports `workspace`, `cli`, tokio, reqwest or `std::fs`.
+//! - Tokens are [`model::Secret`]s: they cannot be printed, logged or serialized by accident.
+
+pub mod cli;
+pub mod model;
+pub mod schema;
+pub mod workspace;

@@ -1,0 +1,70 @@
+//! A location inside one document (a config entry or the workspace file), in the document's
+//! own keys: `Sources[0].Action`. Validation reports problems by path so that the workspace
+//! loader, which alone knows the source text, can turn them into `file:line:column`.
+
+use std::fmt;
+
+/// One step of a [`Path`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// A path from the root of a document to a value in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Path(pub Vec<Segment>);
+
+impl Path {
+    pub fn root() -> Self {
+        Self::default()
+    }
+
+    /// This path extended by an object key.
+    pub fn key(&self, key: impl Into<String>) -> Self {
+        let mut next = self.clone();
+        next.0.push(Segment::Key(key.into()));
+        next
+    }
+
+    /// This path extended by an array index.
+    pub fn index(&self, index: usize) -> Self {
+        let mut next = self.clone();
+        next.0.push(Segment::Index(index));
+        next
+    }
+
+    pub fn segments(&self) -> &[Segment] {
+        &self.0
+    }
+}
+
+impl fmt::Display for Path {
+    /// Consul's own notation: `Sources[0].Permissions[1].HTTP`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, segment) in self.0.iter().enumerate() {
+            match segment {
+                Segment::Key(key) if i == 0 => write!(f, "{key}")?,
+                Segment::Key(key) => write!(f, ".{key}")?,
+                Segment::Index(index) => write!(f, "[{index}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn displays_like_consul_error_paths() {
+        let path = Path::root()
+            .key("Sources")
+            .index(0)
+            .key("Permissions")
+            .index(1)
+            .key("HTTP");
+        assert_eq!(path.to_string(), "Sources[0].Permissions[1].HTTP");
+    }
+}

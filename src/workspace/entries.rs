@@ -1,0 +1,87 @@
+//! One config-entry file → one [`ConfigEntry`]: find the kind, bring keys to Consul's spelling
+//! for the typed kinds, deserialize, validate.
+
+use serde_json::Value as Json;
+
+use super::deserialize::from_node;
+use super::tree::{Node, Value, rename_keys};
+use crate::model::entry::{EXPORTED_SERVICES, SERVICE_INTENTIONS};
+use crate::model::{ConfigEntry, Document, Path, Problem, exported_services, service_intentions};
+
+/// Maps, in entries of the typed kinds, whose keys are user data and keep their spelling.
+const USER_DATA_KEYS: [&str; 2] = ["Meta", "LegacyMeta"];
+
+/// The entry in `tree`. Keys of the typed kinds are rewritten in place to Consul's spelling,
+/// so that later problems (found by path) land on the right spans.
+///
+/// # Errors
+/// Every problem found, by path in the entry.
+pub fn entry(tree: &mut Node) -> Result<ConfigEntry, Vec<Problem>> {
+    let kind = required_string(tree, "Kind")?;
+    match kind.as_str() {
+        EXPORTED_SERVICES => {
+            rename_keys(tree, &exported_services::canonical_key, &USER_DATA_KEYS);
+            let entry: exported_services::ExportedServices =
+                from_node(tree).map_err(|p| vec![p])?;
+            checked(entry.validate(), ConfigEntry::ExportedServices(entry))
+        }
+        SERVICE_INTENTIONS => {
+            rename_keys(tree, &service_intentions::canonical_key, &USER_DATA_KEYS);
+            let entry: service_intentions::ServiceIntentions =
+                from_node(tree).map_err(|p| vec![p])?;
+            checked(entry.validate(), ConfigEntry::ServiceIntentions(entry))
+        }
+        _ => document(tree, kind).map(ConfigEntry::Other),
+    }
+}
+
+fn checked(problems: Vec<Problem>, entry: ConfigEntry) -> Result<ConfigEntry, Vec<Problem>> {
+    if problems.is_empty() {
+        Ok(entry)
+    } else {
+        Err(problems)
+    }
+}
+
+/// An entry of a kind meshplan does not model: Kind and Name are required, the rest is
+/// Consul's to check on write.
+fn document(tree: &Node, kind: String) -> Result<Document, Vec<Problem>> {
+    let name = required_string(tree, "Name")?;
+    let Json::Object(body) = tree.to_json() else {
+        return Err(vec![Problem::value(
+            Path::root(),
+            "a config entry must be an object",
+        )]);
+    };
+    Ok(Document {
+        kind,
+        name,
+        namespace: optional_string(tree, "Namespace")?,
+        partition: optional_string(tree, "Partition")?,
+        body,
+    })
+}
+
+/// A string field, found in any case as Consul does.
+fn required_string(tree: &Node, key: &str) -> Result<String, Vec<Problem>> {
+    optional_string(tree, key)?.ok_or_else(|| {
+        let message = match &tree.value {
+            Value::Object(_) => format!("missing `{key}`"),
+            _ => "a config entry must be an object with `Kind` and `Name`".to_owned(),
+        };
+        vec![Problem::value(Path::root(), message)]
+    })
+}
+
+fn optional_string(tree: &Node, key: &str) -> Result<Option<String>, Vec<Problem>> {
+    let Some(field) = tree.get_ci(key) else {
+        return Ok(None);
+    };
+    match &field.value.value {
+        Value::String(text) if !text.is_empty() => Ok(Some(text.clone())),
+        _ => Err(vec![Problem::value(
+            Path::root().key(field.key.as_str()),
+            format!("`{key}` must be a non-empty string"),
+        )]),
+    }
+}

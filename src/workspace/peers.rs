@@ -1,0 +1,76 @@
+//! Cross-check of config entries against the peerings: a consumer or source that names a peer
+//! no peering of its cluster declares would be accepted by Consul and silently match nothing.
+
+use std::collections::BTreeSet;
+
+use super::deserialize::closest;
+use super::merge::Part;
+use crate::model::{ConfigEntry, Path, PeeringSpec, Problem};
+
+/// The local peer names a cluster's entries may use: the names its side gives its peerings.
+pub fn local_peer_names<'a>(peerings: &'a [PeeringSpec], cluster: &str) -> BTreeSet<&'a str> {
+    peerings
+        .iter()
+        .flat_map(PeeringSpec::our_sides)
+        .filter(|side| side.cluster == cluster)
+        .map(|side| side.peer_name.as_str())
+        .collect()
+}
+
+/// Problems for each peer named in `part` that is not in `known`.
+pub fn unknown_peers(part: &Part, cluster: &str, known: &BTreeSet<&str>) -> Vec<Problem> {
+    named_peers(&part.entry)
+        .into_iter()
+        .filter(|(peer, _)| !known.contains(peer.as_str()))
+        .map(|(peer, path)| {
+            let candidates: Vec<&str> = known.iter().copied().collect();
+            let problem =
+                Problem::value(path, format!("no peering of `{cluster}` is named `{peer}`"));
+            match closest(&peer, &candidates) {
+                Some(best) => problem.with_help(format!("did you mean `{best}`?")),
+                None if candidates.is_empty() => problem.with_help(format!(
+                    "`{cluster}` has no peerings; declare one in the workspace file"
+                )),
+                None => {
+                    problem.with_help(format!("`{cluster}` peers with {}", candidates.join(", ")))
+                }
+            }
+        })
+        .collect()
+}
+
+/// Every `Peer` an entry names, with its path.
+fn named_peers(entry: &ConfigEntry) -> Vec<(String, Path)> {
+    match entry {
+        ConfigEntry::ExportedServices(e) => e
+            .services
+            .iter()
+            .enumerate()
+            .flat_map(|(i, service)| {
+                service
+                    .consumers
+                    .iter()
+                    .enumerate()
+                    .filter_map(move |(j, consumer)| {
+                        let path = Path::root()
+                            .key("Services")
+                            .index(i)
+                            .key("Consumers")
+                            .index(j)
+                            .key("Peer");
+                        consumer.peer.clone().map(|peer| (peer, path))
+                    })
+            })
+            .collect(),
+        ConfigEntry::ServiceIntentions(e) => e
+            .sources
+            .iter()
+            .enumerate()
+            .filter_map(|(i, source)| {
+                let path = Path::root().key("Sources").index(i).key("Peer");
+                source.peer.clone().map(|peer| (peer, path))
+            })
+            .collect(),
+        ConfigEntry::Other(_) => Vec::new(),
+    }
+}

@@ -1,0 +1,452 @@
+//! The workspace file, resolved: defaults applied and every cross-check done, from
+//! [`RawWorkspace`] to the clusters and peerings of [`crate::model::Desired`].
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Component, PathBuf};
+
+use super::Parsed;
+use super::deserialize::closest;
+use super::diagnostic::Diagnostic;
+use super::raw::{RawCluster, RawPeering, RawTls, RawWorkspace};
+use super::tree::{Node, Value};
+use crate::model::{
+    ClusterSpec, MANAGED_BY_KEY, Path, PeeringSide, PeeringSpec, Problem, TlsSpec, TokenSource,
+};
+
+/// Keys under which a token could be written literally; refused wherever they appear.
+const LITERAL_TOKEN_KEYS: [&str; 3] = ["token", "peering_token", "acl_token"];
+
+/// Removes literal tokens from the workspace file's tree, reporting each without echoing it.
+///
+/// This runs before serde so that the unknown-field error (whose snippet would show the
+/// token) never happens for them.
+pub fn refuse_literal_tokens(file: &mut Parsed, diags: &mut Vec<Diagnostic>) {
+    let shown = file.shown.clone();
+    let mut tables: Vec<&mut Node> = Vec::new();
+    let Value::Object(fields) = &mut file.tree.value else {
+        return;
+    };
+    for field in fields.iter_mut() {
+        let node = &mut field.value;
+        match (field.key.as_str(), &node.value) {
+            ("cluster", Value::Object(_)) => {
+                if let Value::Object(clusters) = &mut node.value {
+                    tables.extend(clusters.iter_mut().map(|c| &mut c.value));
+                }
+            }
+            ("peering", Value::Array(_)) => {
+                if let Value::Array(items) = &mut node.value {
+                    tables.extend(items.iter_mut());
+                }
+            }
+            ("peering", Value::Object(_)) => tables.push(node),
+            _ => {}
+        }
+    }
+    for table in tables {
+        let Value::Object(fields) = &mut table.value else {
+            continue;
+        };
+        fields.retain(|field| {
+            if !LITERAL_TOKEN_KEYS.contains(&field.key.as_str()) {
+                return true;
+            }
+            diags.push(
+                Diagnostic::error(format!(
+                    "a literal token (`{}`) is not allowed in the workspace file",
+                    field.key
+                ))
+                .at(
+                    &shown,
+                    field.key_span.clone(),
+                    "tokens do not belong in reviewed files",
+                )
+                .redact(&shown, field.value.span.clone())
+                .help("name an environment variable with `token_env` or a file with `token_file`"),
+            );
+            false
+        });
+    }
+}
+
+/// Clusters and peerings from the raw workspace file; problems go to `diags`.
+pub fn resolve(
+    raw: RawWorkspace,
+    file: &Parsed,
+    diags: &mut Vec<Diagnostic>,
+) -> (BTreeMap<String, ClusterSpec>, Vec<PeeringSpec>) {
+    let mut problems = Vec::new();
+    let clusters: BTreeMap<String, ClusterSpec> = raw
+        .cluster
+        .into_iter()
+        .map(|(name, raw)| {
+            let path = Path::root().key("cluster").key(&name);
+            let spec = cluster(&name, raw, &path, &mut problems);
+            (name, spec)
+        })
+        .collect();
+    let peerings = raw
+        .peering
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, raw)| peering(raw, &clusters, &peering_path(file, i), &mut problems))
+        .collect::<Vec<_>>();
+    duplicate_peer_names(&peerings, file, &mut problems);
+    diags.extend(problems.iter().map(|problem| file.diagnostic(problem)));
+    (clusters, peerings)
+}
+
+/// The path of the `i`th peering: `peering[i]`, or `peering` when the file has only one block
+/// and so no array.
+fn peering_path(file: &Parsed, i: usize) -> Path {
+    let base = Path::root().key("peering");
+    match file.tree.get("peering").map(|field| &field.value.value) {
+        Some(Value::Array(_)) => base.index(i),
+        _ => base,
+    }
+}
+
+fn cluster(name: &str, raw: RawCluster, path: &Path, problems: &mut Vec<Problem>) -> ClusterSpec {
+    if !is_peer_name(name) {
+        problems.push(
+            Problem::key(path.clone(), format!("cluster name `{name}` is not a valid peer name"))
+                .with_help("use lower-case letters, digits and `-`, at most 63 characters: the other side of a peering names it so"),
+        );
+    }
+    let token = match (raw.token_env, raw.token_file) {
+        (Some(_), Some(_)) => {
+            problems.push(Problem::key(
+                path.key("token_file"),
+                "set `token_env` or `token_file`, not both",
+            ));
+            TokenSource::Default
+        }
+        (Some(var), None) if var.trim().is_empty() => {
+            problems.push(Problem::value(
+                path.key("token_env"),
+                "`token_env` must name an environment variable",
+            ));
+            TokenSource::Default
+        }
+        (Some(var), None) => TokenSource::Env(var),
+        (None, Some(file)) => TokenSource::File(PathBuf::from(file)),
+        (None, None) => TokenSource::Default,
+    };
+    if let Some(address) = &raw.address {
+        check_address(address, &path.key("address"), problems);
+    }
+    let entries_dir = PathBuf::from(raw.entries.unwrap_or_else(|| name.to_owned()));
+    if !is_inside_workspace(&entries_dir) {
+        problems.push(Problem::value(
+            path.key("entries"),
+            "`entries` must be a folder inside the workspace (relative, without `..`)",
+        ));
+    }
+    ClusterSpec {
+        name: name.to_owned(),
+        address: raw.address,
+        token,
+        datacenter: raw.datacenter,
+        partition: raw.partition,
+        entries_dir,
+        tls: raw
+            .tls
+            .map(|tls| self::tls(tls, &path.key("tls"), problems)),
+    }
+}
+
+fn tls(raw: RawTls, path: &Path, problems: &mut Vec<Problem>) -> TlsSpec {
+    if raw.cert_file.is_some() != raw.key_file.is_some() {
+        let missing = if raw.cert_file.is_some() {
+            "key_file"
+        } else {
+            "cert_file"
+        };
+        problems.push(Problem::value(
+            path.clone(),
+            format!(
+                "a client certificate needs both `cert_file` and `key_file`; `{missing}` is missing"
+            ),
+        ));
+    }
+    TlsSpec {
+        ca_file: raw.ca_file.map(PathBuf::from),
+        cert_file: raw.cert_file.map(PathBuf::from),
+        key_file: raw.key_file.map(PathBuf::from),
+        server_name: raw.server_name,
+        verify: raw.verify,
+    }
+}
+
+/// Accepts what Consul's own client accepts in `CONSUL_HTTP_ADDR`.
+fn check_address(address: &str, path: &Path, problems: &mut Vec<Problem>) {
+    let rest = match address.split_once("://") {
+        Some(("http" | "https", rest)) => rest,
+        Some(("unix", socket)) if !socket.is_empty() => return,
+        Some((scheme, _)) => {
+            problems.push(
+                Problem::value(path.clone(), format!("unknown scheme `{scheme}://`"))
+                    .with_help("use `http://`, `https://` or `unix://`"),
+            );
+            return;
+        }
+        None => address,
+    };
+    let host_port = rest.split('/').next().unwrap_or_default();
+    if host_port.is_empty() {
+        problems.push(Problem::value(path.clone(), "the address has no host"));
+    }
+}
+
+fn peering(
+    raw: RawPeering,
+    clusters: &BTreeMap<String, ClusterSpec>,
+    path: &Path,
+    problems: &mut Vec<Problem>,
+) -> Option<PeeringSpec> {
+    let acceptor_ours = clusters.contains_key(&raw.acceptor);
+    let dialer_ours = clusters.contains_key(&raw.dialer);
+    if raw.acceptor == raw.dialer {
+        problems.push(Problem::value(
+            path.key("dialer"),
+            format!("`{}` cannot peer with itself", raw.dialer),
+        ));
+        return None;
+    }
+    if !acceptor_ours && !dialer_ours {
+        let names: Vec<&str> = clusters.keys().map(String::as_str).collect();
+        let mut problem = Problem::value(
+            path.clone(),
+            format!(
+                "neither `{}` nor `{}` is a cluster of this workspace",
+                raw.acceptor, raw.dialer
+            ),
+        );
+        if let Some(best) = closest(&raw.acceptor, &names).or_else(|| closest(&raw.dialer, &names))
+        {
+            problem = problem.with_help(format!("did you mean `{best}`?"));
+        }
+        problems.push(problem);
+        return None;
+    }
+    check_token_handover(&raw, acceptor_ours, dialer_ours, path, problems);
+    check_meta(&raw.meta, &path.key("meta"), problems);
+    for (i, address) in raw.server_external_addresses.iter().enumerate() {
+        if !is_host_port(address) {
+            problems.push(Problem::value(
+                path.key("server_external_addresses").index(i),
+                format!("`{address}` is not `host:port`"),
+            ));
+        }
+    }
+    let acceptor = side(
+        &raw.acceptor,
+        raw.name_on_acceptor,
+        &raw.dialer,
+        raw.acceptor_partition,
+        acceptor_ours,
+    );
+    let dialer = side(
+        &raw.dialer,
+        raw.name_on_dialer,
+        &raw.acceptor,
+        raw.dialer_partition,
+        dialer_ours,
+    );
+    for (side, key) in [(&acceptor, "name_on_acceptor"), (&dialer, "name_on_dialer")] {
+        if side.ours && !is_peer_name(&side.peer_name) {
+            problems.push(
+                Problem::value(
+                    path.key(key),
+                    format!("`{}` is not a valid peering name", side.peer_name),
+                )
+                .with_help("use lower-case letters, digits and `-`, at most 63 characters"),
+            );
+        }
+    }
+    Some(PeeringSpec {
+        acceptor,
+        dialer,
+        meta: raw.meta,
+        token_out: raw.token_out.map(PathBuf::from),
+        token_file: raw.token_file.map(PathBuf::from),
+        server_external_addresses: raw.server_external_addresses,
+    })
+}
+
+fn side(
+    cluster: &str,
+    name: Option<String>,
+    other: &str,
+    partition: Option<String>,
+    ours: bool,
+) -> PeeringSide {
+    PeeringSide {
+        cluster: cluster.to_owned(),
+        peer_name: name.unwrap_or_else(|| other.to_owned()),
+        partition,
+        ours,
+    }
+}
+
+/// The token travels in memory when both sides are ours; otherwise through a file, and only
+/// in the direction that matches which side is ours.
+fn check_token_handover(
+    raw: &RawPeering,
+    acceptor_ours: bool,
+    dialer_ours: bool,
+    path: &Path,
+    problems: &mut Vec<Problem>,
+) {
+    let mut refuse = |key: &str, why: String| problems.push(Problem::key(path.key(key), why));
+    match (acceptor_ours, dialer_ours) {
+        (true, true) => {
+            if raw.token_out.is_some() {
+                refuse("token_out", "`token_out` is for a peering whose dialer is managed elsewhere; both sides are clusters of this workspace".into());
+            }
+            if raw.token_file.is_some() {
+                refuse("token_file", "`token_file` is for a peering whose acceptor is managed elsewhere; both sides are clusters of this workspace".into());
+            }
+        }
+        (true, false) => {
+            if raw.token_file.is_some() {
+                refuse(
+                    "token_file",
+                    format!(
+                        "`{}` accepts this peering, so it makes the token: use `token_out`",
+                        raw.acceptor
+                    ),
+                );
+            } else if raw.token_out.is_none() {
+                problems.push(
+                    Problem::value(path.clone(), format!("`{}` is not a cluster of this workspace, so the token must be handed over", raw.dialer))
+                        .with_help("add `token_out = \"tokens/<name>.token\"`: meshplan writes the token there (mode 0600) for the other team"),
+                );
+            }
+        }
+        (false, true) => {
+            if raw.token_out.is_some() {
+                refuse(
+                    "token_out",
+                    format!(
+                        "`{}` dials this peering, so it needs a token: use `token_file`",
+                        raw.dialer
+                    ),
+                );
+            } else if raw.token_file.is_none() {
+                problems.push(
+                    Problem::value(path.clone(), format!("`{}` is not a cluster of this workspace, so the token must come from it", raw.acceptor))
+                        .with_help("add `token_file = \"tokens/<name>.token\"` with the token the other team generated"),
+                );
+            }
+        }
+        (false, false) => {}
+    }
+}
+
+/// Consul's rules for peering metadata (the service-meta rules), plus meshplan's own mark.
+fn check_meta(meta: &BTreeMap<String, String>, path: &Path, problems: &mut Vec<Problem>) {
+    if meta.len() > 64 {
+        problems.push(Problem::value(
+            path.clone(),
+            format!("at most 64 meta pairs are allowed, found {}", meta.len()),
+        ));
+    }
+    for (key, value) in meta {
+        let at = path.key(key);
+        if key == MANAGED_BY_KEY {
+            problems.push(Problem::key(
+                at,
+                "`managed-by` is set by meshplan itself to mark what it owns",
+            ));
+        } else if key.starts_with("consul-") {
+            problems.push(Problem::key(
+                at,
+                "meta keys starting with `consul-` are reserved by Consul",
+            ));
+        } else if key.is_empty()
+            || key.len() > 128
+            || !key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            problems.push(Problem::key(
+                at,
+                "meta keys are 1 to 128 letters, digits, `_` or `-`",
+            ));
+        } else if value.len() > 512 {
+            problems.push(Problem::value(at, "meta values are at most 512 characters"));
+        }
+    }
+}
+
+/// Two peerings with the same local name on one cluster would be one peering in Consul.
+fn duplicate_peer_names(peerings: &[PeeringSpec], file: &Parsed, problems: &mut Vec<Problem>) {
+    let mut seen: HashMap<(&str, Option<&str>, &str), usize> = HashMap::new();
+    for (i, peering) in peerings.iter().enumerate() {
+        for side in peering.our_sides() {
+            let key = (
+                side.cluster.as_str(),
+                side.partition.as_deref(),
+                side.peer_name.as_str(),
+            );
+            if let Some(first) = seen.insert(key, i) {
+                problems.push(
+                    Problem::value(
+                        peering_path(file, i),
+                        format!("`{}` already has a peering named `{}`", side.cluster, side.peer_name),
+                    )
+                    .with_help(format!("see peering {} of this file; give one of them another name with `name_on_acceptor` or `name_on_dialer`", first + 1)),
+                );
+            }
+        }
+    }
+}
+
+/// Consul's peering-name rule: `^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`.
+pub fn is_peer_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let ok = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    (1..=63).contains(&bytes.len())
+        && bytes.first().is_some_and(ok)
+        && bytes.last().is_some_and(ok)
+        && bytes.iter().all(|b| ok(b) || *b == b'-')
+}
+
+fn is_host_port(address: &str) -> bool {
+    address
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0))
+}
+
+fn is_inside_workspace(dir: &std::path::Path) -> bool {
+    !dir.as_os_str().is_empty()
+        && dir
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_names_follow_consul_rules() {
+        assert!(is_peer_name("cluster-01"));
+        assert!(is_peer_name("a"));
+        assert!(!is_peer_name("Cluster-01"));
+        assert!(!is_peer_name("-a"));
+        assert!(!is_peer_name("a-"));
+        assert!(!is_peer_name(&"a".repeat(64)));
+        assert!(!is_peer_name(""));
+    }
+
+    #[test]
+    fn entries_folders_must_stay_inside_the_workspace() {
+        assert!(is_inside_workspace(std::path::Path::new(
+            "cluster-01/entries"
+        )));
+        assert!(!is_inside_workspace(std::path::Path::new("../elsewhere")));
+        assert!(!is_inside_workspace(std::path::Path::new("/etc")));
+    }
+}
