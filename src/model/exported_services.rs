@@ -177,20 +177,22 @@ impl ExportedServices {
     /// one meshplan addresses.
     fn name_problem(&self) -> Option<Problem> {
         let path = Path::root().key("Name");
+        let name = &self.name;
         match non_empty(&self.partition) {
-            None if self.name != "default" => Some(
-                Problem::value(path, r#"exported-services Name must be "default""#).with_help(format!(
-                    r#"in Consul Enterprise, set Partition = "{}" as well; otherwise use Name = "default""#,
-                    self.name
-                )),
-            ),
-            Some(partition) if self.name != partition => Some(
-                Problem::value(
-                    path,
-                    format!(r#"exported-services Name must be the name of its partition, "{partition}""#),
-                )
-                .with_help(format!(r#"set Name = "{partition}""#)),
-            ),
+            None if name != "default" => {
+                let message = r#"exported-services Name must be "default""#;
+                let help = format!(
+                    r#"also set Partition = "{name}" (Consul Enterprise), or use "default""#
+                );
+                Some(Problem::value(path, message).with_help(help))
+            }
+            Some(partition) if name != partition => {
+                let message = format!(
+                    r#"exported-services Name must be the name of its partition, "{partition}""#
+                );
+                let help = format!(r#"set Name = "{partition}""#);
+                Some(Problem::value(path, message).with_help(help))
+            }
             _ => None,
         }
     }
@@ -588,7 +590,8 @@ pub(crate) mod tests {
             entry(json!({ "Kind": "exported-services", "Name": "default", "Services": null }));
         assert!(parsed.services.is_empty());
         let error = serde_json::from_value::<ExportedServices>(json!({
-            "Kind": "exported-services", "Name": "default", "Services": { "Name": "web", "Bogus": 1 }
+            "Kind": "exported-services", "Name": "default",
+            "Services": { "Name": "web", "Bogus": 1 }
         }))
         .expect_err("unknown key");
         assert!(

@@ -1,10 +1,11 @@
-//! The shared vocabulary: what the files say (`Desired`) and, later, what the clusters hold.
+//! The shared vocabulary: what the files say (`Desired`) and what the clusters hold (`Live`).
 //!
 //! Nothing here does I/O, talks to Consul or knows about file formats; `workspace` builds these
 //! values from files, `consul` from HTTP responses, and `plan` compares them.
 
 pub mod entry;
 pub mod exported_services;
+pub mod live;
 pub mod path;
 pub mod problem;
 pub mod secret;
@@ -12,6 +13,7 @@ pub mod service_intentions;
 pub mod workspace;
 
 pub use entry::{ConfigEntry, Document, EntryKey};
+pub use live::{Live, LiveCluster, LiveEntry, LivePeering, PeeringState};
 pub use path::{Path, Segment};
 pub use problem::Problem;
 pub use secret::Secret;
