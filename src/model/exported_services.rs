@@ -8,9 +8,9 @@
 //! field, so their JSON is a ready `PUT /v1/config` body.
 //!
 //! This module also owns the few pieces both typed kinds share: list fields that accept a single
-//! value ([`one_or_many`]), object fields that accept a one-element list
-//! ([`object_or_singleton`]), fields the server computes ([`ServerComputed`]) and the `Meta`
-//! limits ([`meta_problems`]).
+//! value (`one_or_many`), object fields that accept a one-element list
+//! (`object_or_singleton`), fields the server computes ([`ServerComputed`]) and the `Meta`
+//! limits (`meta_problems`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -68,8 +68,8 @@ pub struct ExportedServices {
     pub modify_index: ServerComputed<u64>,
 }
 
-/// The `Kind` of an [`ExportedServices`] entry, a one-value enum so that the JSON schema shows
-/// it as a constant.
+/// The kind of an exported-services config entry.
+// A one-value enum rather than a string, so that the JSON schema shows it as a constant.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ExportedServicesKind {
     #[default]

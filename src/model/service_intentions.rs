@@ -7,7 +7,7 @@
 //! mistakes are cheaper to report offline than as Consul's HTTP 500. The structs mirror Consul
 //! 1.22.7 (`agent/structs/config_entry_intentions.go`, `api/config_entry_intentions.go`) field
 //! for field, so their JSON is a ready `PUT /v1/config` body. The L7 permission and JWT types
-//! live in [`permission`].
+//! live in the `permission` submodule.
 
 mod permission;
 
@@ -81,8 +81,8 @@ pub struct ServiceIntentions {
     pub modify_index: ServerComputed<u64>,
 }
 
-/// The `Kind` of a [`ServiceIntentions`] entry, a one-value enum so that the JSON schema shows
-/// it as a constant.
+/// The kind of a service-intentions config entry.
+// A one-value enum rather than a string, so that the JSON schema shows it as a constant.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ServiceIntentionsKind {
     #[default]
@@ -507,7 +507,7 @@ impl Names<'_> {
         }
         if self.name != WILDCARD && self.name.contains(WILDCARD) {
             problems.push(partial_wildcard(path.key("Name")));
-        } else if self.name != WILDCARD && namespace == WILDCARD {
+        } else if !self.name.is_empty() && self.name != WILDCARD && namespace == WILDCARD {
             problems.push(
                 Problem::value(
                     path.key("Name"),
@@ -572,28 +572,46 @@ mod tests {
             {
                 "Name": "admin-dashboard",
                 "Permissions": [
-                    { "Action": "allow", "HTTP": { "PathPrefix": "/v2", "Methods": ["GET", "PUT", "POST", "DELETE", "HEAD"] } }
+                    {
+                        "Action": "allow",
+                        "HTTP": {
+                            "PathPrefix": "/v2",
+                            "Methods": ["GET", "PUT", "POST", "DELETE", "HEAD"]
+                        }
+                    }
                 ]
             },
             {
                 "Name": "report-generator",
                 "Permissions": [
-                    { "Action": "allow", "HTTP": { "PathPrefix": "/v2/widgets", "Methods": ["GET"] } },
+                    {
+                        "Action": "allow",
+                        "HTTP": { "PathPrefix": "/v2/widgets", "Methods": ["GET"] }
+                    },
                     {
                         "Action": "deny",
                         "HTTP": {
                             "PathRegex": "/v2/.*",
                             "Header": [
                                 { "Name": "x-debug", "Present": true },
-                                { "Name": "x-env", "Exact": "Prod", "IgnoreCase": true, "Invert": true },
+                                {
+                                    "Name": "x-env", "Exact": "Prod",
+                                    "IgnoreCase": true, "Invert": true
+                                },
                                 { "Name": "user-agent", "Contains": "curl" }
                             ]
                         },
-                        "JWT": { "Providers": [{ "Name": "okta", "VerifyClaims": [{ "Path": ["perms", "role"], "Value": "admin" }] }] }
+                        "JWT": { "Providers": [{
+                            "Name": "okta",
+                            "VerifyClaims": [{ "Path": ["perms", "role"], "Value": "admin" }]
+                        }] }
                     }
                 ]
             },
-            { "Name": "backend-service", "Peer": "cluster-02", "Action": "allow", "Description": "from the peer" },
+            {
+                "Name": "backend-service", "Peer": "cluster-02", "Action": "allow",
+                "Description": "from the peer"
+            },
             { "Name": "*", "Action": "deny" }
         ],
         "JWT": { "Providers": [{ "Name": "okta" }] },
@@ -636,7 +654,10 @@ mod tests {
             written,
             json!({
                 "Kind": "service-intentions", "Name": "frontend-service",
-                "Sources": [{ "Name": "backend-service", "Peer": "cluster-02", "Action": "allow", "Type": "consul" }]
+                "Sources": [{
+                    "Name": "backend-service", "Peer": "cluster-02", "Action": "allow",
+                    "Type": "consul"
+                }]
             })
         );
     }
@@ -676,7 +697,12 @@ mod tests {
             "Permissions": {
                 "Action": "allow",
                 "HTTP": { "Methods": "GET", "Header": { "Name": "x", "Present": true } },
-                "JWT": { "Providers": { "Name": "okta", "VerifyClaims": { "Path": "role", "Value": "admin" } } }
+                "JWT": {
+                    "Providers": {
+                        "Name": "okta",
+                        "VerifyClaims": { "Path": "role", "Value": "admin" }
+                    }
+                }
             }
         }));
         let permission = &parsed.sources[0].permissions[0];
@@ -692,9 +718,10 @@ mod tests {
 
     #[test]
     fn object_fields_accept_a_one_element_list() {
-        let parsed = with_sources(
-            json!([{ "Name": "a", "Permissions": [{ "Action": "deny", "HTTP": [{ "PathExact": "/x" }] }] }]),
-        );
+        let parsed = with_sources(json!([{
+            "Name": "a",
+            "Permissions": [{ "Action": "deny", "HTTP": [{ "PathExact": "/x" }] }]
+        }]));
         assert_eq!(
             parsed.sources[0].permissions[0]
                 .http
@@ -706,9 +733,15 @@ mod tests {
 
     #[test]
     fn actions_are_lowercase_only_and_unknown_keys_are_rejected() {
-        let upper = json!({ "Kind": "service-intentions", "Name": "web", "Sources": [{ "Name": "a", "Action": "Allow" }] });
+        let upper = json!({
+            "Kind": "service-intentions", "Name": "web",
+            "Sources": [{ "Name": "a", "Action": "Allow" }]
+        });
         assert!(serde_json::from_value::<ServiceIntentions>(upper).is_err());
-        let unknown = json!({ "Kind": "service-intentions", "Name": "web", "Sources": [{ "Name": "a", "SourceName": "b" }] });
+        let unknown = json!({
+            "Kind": "service-intentions", "Name": "web",
+            "Sources": [{ "Name": "a", "SourceName": "b" }]
+        });
         assert!(serde_json::from_value::<ServiceIntentions>(unknown).is_err());
     }
 
@@ -829,7 +862,10 @@ mod tests {
         let problems = with_sources(json!([
             { "Name": "", "Action": "allow" },
             { "Name": "b" },
-            { "Name": "c", "Action": "deny", "Permissions": [{ "Action": "allow", "HTTP": { "PathPrefix": "/" } }] },
+            {
+                "Name": "c", "Action": "deny",
+                "Permissions": [{ "Action": "allow", "HTTP": { "PathPrefix": "/" } }]
+            },
             { "Name": "d", "Action": "allow", "Type": "external" },
             { "Name": "e", "Action": "allow", "Description": "x".repeat(513) }
         ]))
@@ -912,7 +948,10 @@ mod tests {
     fn permissions_are_refused_on_a_wildcard_destination() {
         let problems = entry(json!({
             "Kind": "service-intentions", "Name": "*",
-            "Sources": [{ "Name": "a", "Permissions": [{ "Action": "allow", "HTTP": { "PathPrefix": "/" } }] }]
+            "Sources": [{
+                "Name": "a",
+                "Permissions": [{ "Action": "allow", "HTTP": { "PathPrefix": "/" } }]
+            }]
         }))
         .validate();
         assert_eq!(paths(&problems), ["Sources[0].Permissions"]);

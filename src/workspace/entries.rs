@@ -4,29 +4,62 @@
 use serde_json::Value as Json;
 
 use super::deserialize::from_node;
-use super::tree::{Node, Value, rename_keys};
+use super::diagnostic::Diagnostic;
+use super::tree::{Node, SyntaxError, Value, rename_keys};
+use super::{Parsed, syntax_diagnostic};
 use crate::model::entry::{EXPORTED_SERVICES, SERVICE_INTENTIONS};
 use crate::model::{ConfigEntry, Document, Path, Problem, exported_services, service_intentions};
 
 /// Maps, in entries of the typed kinds, whose keys are user data and keep their spelling.
 const USER_DATA_KEYS: [&str; 2] = ["Meta", "LegacyMeta"];
 
-/// The entry in `tree`. Keys of the typed kinds are rewritten in place to Consul's spelling,
+/// The entry in `file`. Keys of the typed kinds are rewritten in place to Consul's spelling,
 /// so that later problems (found by path) land on the right spans.
 ///
 /// # Errors
-/// Every problem found, by path in the entry.
-pub fn entry(tree: &mut Node) -> Result<ConfigEntry, Vec<Problem>> {
+/// Every problem found, located in the file.
+pub fn entry(file: &mut Parsed) -> Result<ConfigEntry, Vec<Diagnostic>> {
+    if let Err(clashes) = spelling(file) {
+        return Err(clashes
+            .into_iter()
+            .map(|clash| syntax_diagnostic(&file.shown, clash))
+            .collect());
+    }
+    typed(&file.tree).map_err(|problems| problems.iter().map(|p| file.diagnostic(p)).collect())
+}
+
+/// Brings keys of the typed kinds to Consul's spelling. Two spellings of one key in an object
+/// are an error: which one Consul would take is a guess.
+fn spelling(file: &mut Parsed) -> Result<(), Vec<SyntaxError>> {
+    let canonical: &dyn Fn(&str) -> Option<&'static str> = match kind_of(&file.tree) {
+        Some(EXPORTED_SERVICES) => &exported_services::canonical_key,
+        Some(SERVICE_INTENTIONS) => &service_intentions::canonical_key,
+        _ => return Ok(()),
+    };
+    let clashes = rename_keys(&mut file.tree, canonical, &USER_DATA_KEYS);
+    if clashes.is_empty() {
+        Ok(())
+    } else {
+        Err(clashes)
+    }
+}
+
+fn kind_of(tree: &Node) -> Option<&str> {
+    match &tree.get_ci("Kind")?.value.value {
+        Value::String(kind) => Some(kind),
+        _ => None,
+    }
+}
+
+fn typed(tree: &Node) -> Result<ConfigEntry, Vec<Problem>> {
     let kind = required_string(tree, "Kind")?;
     match kind.as_str() {
         EXPORTED_SERVICES => {
-            rename_keys(tree, &exported_services::canonical_key, &USER_DATA_KEYS);
             let entry: exported_services::ExportedServices =
                 from_node(tree).map_err(|p| vec![p])?;
             checked(entry.validate(), ConfigEntry::ExportedServices(entry))
         }
         SERVICE_INTENTIONS => {
-            rename_keys(tree, &service_intentions::canonical_key, &USER_DATA_KEYS);
             let entry: service_intentions::ServiceIntentions =
                 from_node(tree).map_err(|p| vec![p])?;
             checked(entry.validate(), ConfigEntry::ServiceIntentions(entry))

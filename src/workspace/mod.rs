@@ -9,6 +9,7 @@
 //! one run reports all of them.
 
 pub mod diagnostic;
+pub mod digest;
 pub mod discover;
 pub mod raw;
 pub mod tree;
@@ -145,7 +146,7 @@ impl Loader<'_> {
                 let Some(mut file) = self.parse(rel, format) else {
                     continue;
                 };
-                match entries::entry(&mut file.tree) {
+                match entries::entry(&mut file) {
                     Ok(entry) => {
                         let part = Part { file, entry };
                         let problems = peers::unknown_peers(&part, name, &known);
@@ -153,9 +154,7 @@ impl Loader<'_> {
                             .extend(problems.iter().map(|p| part.file.diagnostic(p)));
                         parts.push(part);
                     }
-                    Err(problems) => self
-                        .diags
-                        .extend(problems.iter().map(|p| file.diagnostic(p))),
+                    Err(diagnostics) => self.diags.extend(diagnostics),
                 }
             }
             let merged = merge::merge(&parts, &mut self.diags);
@@ -198,16 +197,23 @@ impl Loader<'_> {
         match tree::parse(format, &text) {
             Ok(tree) => Some(Parsed { shown, rel, tree }),
             Err(errors) => {
-                for error in errors {
-                    let diagnostic = Diagnostic::error(error.message).at(&shown, error.span, "");
-                    self.diags.push(match error.help {
-                        Some(help) => diagnostic.help(help),
-                        None => diagnostic,
-                    });
-                }
+                self.diags.extend(
+                    errors
+                        .into_iter()
+                        .map(|error| syntax_diagnostic(&shown, error)),
+                );
                 None
             }
         }
+    }
+}
+
+/// A diagnostic for a syntax error in the file shown as `shown`.
+pub(crate) fn syntax_diagnostic(shown: &Path, error: tree::SyntaxError) -> Diagnostic {
+    let diagnostic = Diagnostic::error(error.message).at(shown, error.span, "");
+    match error.help {
+        Some(help) => diagnostic.help(help),
+        None => diagnostic,
     }
 }
 

@@ -73,7 +73,11 @@ async fn peered_clusters() -> [Cluster; 2] {
     let token = generate_token(&acceptor, dialer.name()).await;
     establish(&dialer, acceptor.name(), &token).await;
     for (cluster, peer) in [(&acceptor, &dialer), (&dialer, &acceptor)] {
-        let what = format!("peering {:?} on {:?} is ACTIVE", peer.name(), cluster.name());
+        let what = format!(
+            "peering {:?} on {:?} is ACTIVE",
+            peer.name(),
+            cluster.name()
+        );
         poll_until(ACTIVE_TIMEOUT, &what, async || {
             (peering_state(cluster, peer.name()).await == "ACTIVE").then_some(())
         })
@@ -130,7 +134,8 @@ async fn peering_state(cluster: &Cluster, peer: &str) -> String {
 }
 
 async fn register_service(cluster: &Cluster) {
-    let service = json!({ "Name": SERVICE, "ID": "frontend-1", "Address": "127.0.0.1", "Port": 8080 });
+    let service =
+        json!({ "Name": SERVICE, "ID": "frontend-1", "Address": "127.0.0.1", "Port": 8080 });
     let response = http()
         .put(url(cluster, "/v1/agent/service/register"))
         .json(&service)
@@ -185,7 +190,10 @@ async fn poll_until<T>(
         if let Some(value) = probe().await {
             return value;
         }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting until {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting until {what}"
+        );
         tokio::time::sleep(POLL_INTERVAL).await;
     }
 }

@@ -352,9 +352,10 @@ mod tests {
 
     #[test]
     fn paths_start_with_a_slash_and_only_one_is_allowed() {
-        let found = problems(
-            json!({ "Action": "allow", "HTTP": { "PathExact": "a", "PathPrefix": "b", "PathRegex": "c.*" } }),
-        );
+        let found = problems(json!({
+            "Action": "allow",
+            "HTTP": { "PathExact": "a", "PathPrefix": "b", "PathRegex": "c.*" }
+        }));
         assert_eq!(
             paths(&found),
             [

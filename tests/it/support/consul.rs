@@ -176,7 +176,10 @@ impl Cluster {
             return false;
         }
         // Succeeds only once the leader has finished migrating intentions to config entries.
-        let probe = format!("/v1/config/service-intentions/readiness-probe-{}", unique_suffix());
+        let probe = format!(
+            "/v1/config/service-intentions/readiness-probe-{}",
+            unique_suffix()
+        );
         self.request(client, reqwest::Method::DELETE, &probe)
             .send()
             .await
@@ -185,7 +188,11 @@ impl Cluster {
 
     /// GETs `path` and parses JSON; `None` on any failure, since failures just mean "not yet".
     async fn get_json(&self, client: &reqwest::Client, path: &str) -> Option<serde_json::Value> {
-        let response = self.request(client, reqwest::Method::GET, path).send().await.ok()?;
+        let response = self
+            .request(client, reqwest::Method::GET, path)
+            .send()
+            .await
+            .ok()?;
         if !response.status().is_success() {
             return None;
         }
@@ -388,7 +395,11 @@ fn management_token(extra_hcl: &[String]) -> Option<String> {
 /// A name suffix unique across concurrently running test processes: pid plus a counter.
 fn unique_suffix() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    format!("{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// Probes go straight to 127.0.0.1, never through a proxy from the environment.

@@ -1,0 +1,16 @@
+Kind = "service-intentions"
+Name = "api"
+Sources = [
+  {
+    Name = "backend-service"
+    Peer = "cluster-02"
+    Permissions = [
+      {
+        Action = "allow"
+        HTTP = {
+          Header = [{ Name = "x-env", Exact = "prod", Prefix = "pr" }]
+        }
+      }
+    ]
+  }
+]

@@ -1,0 +1,4 @@
+Name = "default"
+Services = [
+  { Name = "frontend-service", Consumers = [{ Peer = "cluster-02" }] }
+]

@@ -1,0 +1,2 @@
+Kind     = "service-defaults"
+Protocol = "http"

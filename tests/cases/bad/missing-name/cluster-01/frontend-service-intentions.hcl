@@ -1,0 +1,4 @@
+Kind = "service-intentions"
+Sources = [
+  { Name = "backend-service", Peer = "cluster-02", Action = "allow" }
+]

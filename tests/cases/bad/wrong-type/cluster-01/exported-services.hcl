@@ -1,0 +1,5 @@
+Kind = "exported-services"
+Name = "default"
+Services = [
+  { Name = 42, Consumers = [{ Peer = "cluster-02" }] }
+]

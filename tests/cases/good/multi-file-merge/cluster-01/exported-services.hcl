@@ -1,0 +1,6 @@
+Kind = "exported-services"
+Name = "default"
+Services = [
+  { Name = "frontend-service", Consumers = [{ Peer = "cluster-02" }] }
+]
+Meta = { team = "platform" }

@@ -1,0 +1,5 @@
+Kind = "exported-services"
+Name = "default"
+Services = [
+  { Name = "backend-service", Consumers = [{ Peer = "cluster-01" }] }
+]
