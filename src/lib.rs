@@ -12,6 +12,9 @@
 //! - Tokens are [`model::Secret`]s: they cannot be printed, logged or serialized by accident.
 
 pub mod cli;
+pub mod consul;
 pub mod model;
+pub mod plan;
+pub mod render;
 pub mod schema;
 pub mod workspace;

@@ -6,6 +6,7 @@
 pub mod entry;
 pub mod exported_services;
 pub mod live;
+pub mod normalize;
 pub mod path;
 pub mod problem;
 pub mod secret;

@@ -4,3 +4,8 @@
 mod peering_proof;
 // Test-only helpers: the real-agent harness.
 mod support;
+mod validate;
+// Any model written out as HCL, TOML and JSON loads back to the same model (proptest).
+mod roundtrip;
+// Every loader, on arbitrary and mutated input, returns a model or diagnostics (proptest).
+mod never_panics;

@@ -38,6 +38,10 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Launches per cluster before port clashes are treated as a harness bug rather than bad luck.
 const MAX_LAUNCHES: u32 = 5;
 
+/// Logged at debug level once the server can present its peering TLS certificate, which
+/// dialers need (`agent/consul/servercert/manager.go`).
+const PEERING_SERVER_NAME_LOG: &str = "updating auto TLS server name";
+
 /// How many log lines a start-up failure quotes in its panic message (the whole log follows
 /// on stderr when the half-started cluster is dropped).
 const LOG_TAIL_LINES: usize = 40;
@@ -60,7 +64,12 @@ impl Cluster {
     /// on a free loopback port, and waits until it is ready.
     ///
     /// Ready means: a leader is elected, the Connect CA has roots (needed to generate peering
-    /// tokens) and config entries for intentions can be written.
+    /// tokens), the server can present its peering TLS certificate (else a dialer fails and
+    /// retries seconds later) and config entries for intentions can be written.
+    ///
+    /// A peering established within about 5 s of start-up may still take up to 5 s to turn
+    /// ACTIVE: the dialer's peering sync loop is rate-limited (0.2 runs/s, burst 5) and start-up
+    /// uses up the burst. Allow for it in timeouts; there is no readiness signal for it.
     ///
     /// # Panics
     ///
@@ -72,7 +81,8 @@ impl Cluster {
 
     /// Same as [`Cluster::start`], with extra HCL config fragments passed via `-hcl`, which
     /// override the flags the harness sets (for example ACLs on with default deny and an
-    /// initial management token).
+    /// initial management token, which readiness probes then use). Leave `log_level` alone:
+    /// readiness needs a debug log line.
     pub async fn start_with(name: &str, extra_hcl: &[&str]) -> Cluster {
         Self::launch(name, &owned(extra_hcl)).into_ready().await
     }
@@ -152,38 +162,52 @@ impl Cluster {
                 }
                 self.fail(&format!("exited with {status} while starting"));
             }
-            if self.is_ready(&client).await {
+            let Err(missing) = self.readiness(&client).await else {
                 return Startup::Ready;
-            }
+            };
             if Instant::now() >= deadline {
-                self.fail(&format!("not ready after {READY_TIMEOUT:?}"));
+                self.fail(&format!(
+                    "not ready after {READY_TIMEOUT:?}, still waiting for {missing}"
+                ));
             }
             tokio::time::sleep(POLL_INTERVAL).await;
         }
     }
 
-    /// One round of readiness probes (consul-api.md section 7); any error means "not yet".
-    async fn is_ready(&self, client: &reqwest::Client) -> bool {
+    /// One round of readiness probes (consul-api.md section 7): `Err` names the first condition
+    /// not met yet.
+    async fn readiness(&self, client: &reqwest::Client) -> Result<(), &'static str> {
         // Our own server must lead: any other answer means another process holds our HTTP port.
         let own_server = format!("127.0.0.1:{}", self.ports.server);
         let leader = self.get_json(client, "/v1/status/leader").await;
-        if leader.is_none_or(|leader| leader != *own_server) {
-            return false;
+        if !leader.is_some_and(|leader| leader == *own_server) {
+            return Err("our own server to lead");
         }
         // Peering tokens need the Connect CA.
         let roots = self.get_json(client, "/v1/agent/connect/ca/roots").await;
-        if !roots.is_some_and(|roots| roots["Roots"].as_array().is_some_and(|r| !r.is_empty())) {
-            return false;
+        let roots = roots.as_ref().and_then(|roots| roots["Roots"].as_array());
+        if roots.is_none_or(Vec::is_empty) {
+            return Err("Connect CA roots");
+        }
+        // Until then, a dialer's TLS handshake with this server fails and the dialer backs off
+        // for a few seconds. The server name is set about a second after the CA is ready, and
+        // this debug log line is the only outside sign of it.
+        if !self.logs().contains(PEERING_SERVER_NAME_LOG) {
+            return Err("the peering TLS server name (a debug log line)");
         }
         // Succeeds only once the leader has finished migrating intentions to config entries.
         let probe = format!(
             "/v1/config/service-intentions/readiness-probe-{}",
             unique_suffix()
         );
-        self.request(client, reqwest::Method::DELETE, &probe)
+        let deleted = self
+            .request(client, reqwest::Method::DELETE, &probe)
             .send()
-            .await
-            .is_ok_and(|response| response.status() == reqwest::StatusCode::OK)
+            .await;
+        if !deleted.is_ok_and(|response| response.status() == reqwest::StatusCode::OK) {
+            return Err("intentions to be writable");
+        }
+        Ok(())
     }
 
     /// GETs `path` and parses JSON; `None` on any failure, since failures just mean "not yet".
@@ -218,9 +242,8 @@ impl Cluster {
         let tail: Vec<&str> = log.lines().rev().take(LOG_TAIL_LINES).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
         panic!(
-            "consul agent for cluster {:?} {what}\nlog {} ends with:\n{}",
+            "consul agent for cluster {:?} {what}; its log ends with:\n{}",
             self.name,
-            self.log_path.display(),
             tail.join("\n")
         )
     }
@@ -357,6 +380,8 @@ fn agent_command(name: &str, ports: &Ports, dir: &Path, extra_hcl: &[String]) ->
     let mut command = Command::new(consul_binary());
     command
         .args(["agent", "-dev", "-bind=127.0.0.1", "-client=127.0.0.1"])
+        // Dev mode's default already, made explicit: readiness reads a debug log line.
+        .arg("-log-level=debug")
         .arg(format!("-datacenter={name}"))
         .arg(format!("-node={name}"))
         .arg(format!("-data-dir={}", dir.join("data").display()))

@@ -1,4 +1,4 @@
-cluster "Cluster-01" {
+cluster "cluster-01" {
   address = "http://127.0.0.1:8500"
 }
 
@@ -7,6 +7,7 @@ cluster "cluster-02" {
 }
 
 peering {
-  acceptor = "Cluster-01"
+  acceptor = "cluster-01"
   dialer   = "cluster-02"
+  meta     = { managed-by = "terraform" }
 }

@@ -1,0 +1,169 @@
+//! Config entry calls (consul-api.md §2): list a kind, read one, and check-and-set write and
+//! delete.
+//!
+//! Writes and deletes always carry `?cas=`: `0` creates only if absent, `N` changes only the
+//! entry whose ModifyIndex is still `N`. A refusal is `Ok(false)`, not an error. They are never
+//! resent: a resent CAS write whose first attempt succeeded would be refused and look like a
+//! conflict, so after an ambiguous failure the caller re-reads the entry.
+//!
+//! # Caveats
+//! Consul returns `true` without checking `cas` when a write changes nothing, and a CAS delete
+//! of a missing entry also returns `true`.
+
+use reqwest::Method;
+use serde_json::{Map, Value};
+
+use super::client::{Client, Request};
+use super::error::Error;
+use super::permission::Access;
+use crate::model::{EntryKey, LiveEntry};
+
+/// A kind's entries with their keys, and the `X-Consul-Index` of the list.
+pub type EntryList = (Vec<(EntryKey, LiveEntry)>, u64);
+
+/// The key of a config entry as Consul returned it. `Namespace` and `Partition` count only when
+/// set and not `default`, so CE entries and ENT entries in the default namespace and partition
+/// have the same keys as entries declared without them.
+pub fn entry_key(kind: &str, body: &Map<String, Value>) -> EntryKey {
+    let qualifier = |field: &str| {
+        body.get(field)
+            .and_then(Value::as_str)
+            .filter(|value| !value.is_empty() && *value != "default")
+            .map(str::to_owned)
+    };
+    EntryKey {
+        kind: kind.to_owned(),
+        name: body
+            .get("Name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        namespace: qualifier("Namespace"),
+        partition: qualifier("Partition"),
+    }
+}
+
+fn live_entry(body: Map<String, Value>) -> LiveEntry {
+    LiveEntry {
+        modify_index: body
+            .get("ModifyIndex")
+            .and_then(Value::as_u64)
+            .unwrap_or_default(),
+        body,
+    }
+}
+
+fn entry_access(kind: &str, name: &str, write: bool) -> Access {
+    Access::Entry {
+        kind: kind.to_owned(),
+        name: name.to_owned(),
+        write,
+    }
+}
+
+impl Client {
+    /// `GET /v1/config/:kind`: every entry of `kind` the token may read (Consul drops the
+    /// others silently), one request whatever their number.
+    ///
+    /// # Errors
+    /// As for every call. A kind this Consul does not know is an error for which
+    /// [`Error::is_unknown_kind`] holds.
+    pub async fn list_entries(&self, kind: &str) -> Result<EntryList, Error> {
+        let request = Request::get(&["config", kind], entry_access(kind, "*", false)).partitioned();
+        let reply = self.execute(request).await?;
+        let bodies: Option<Vec<Map<String, Value>>> = self.decode(&reply)?;
+        let entries = bodies
+            .unwrap_or_default()
+            .into_iter()
+            .map(|body| (entry_key(kind, &body), live_entry(body)))
+            .collect();
+        Ok((entries, reply.index.unwrap_or_default()))
+    }
+
+    /// `GET /v1/config/:kind/:name`; `None` when there is no such entry (404).
+    ///
+    /// # Errors
+    /// As for every call, except that 404 is `Ok(None)`.
+    pub async fn read_entry(&self, kind: &str, name: &str) -> Result<Option<LiveEntry>, Error> {
+        let request =
+            Request::get(&["config", kind, name], entry_access(kind, name, false)).partitioned();
+        match self.execute(request).await {
+            Ok(reply) => Ok(Some(live_entry(self.decode(&reply)?))),
+            Err(err) if err.status() == Some(404) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// `PUT /v1/config?cas=<cas>` with the entry as `body`: `Ok(true)` when written (or
+    /// unchanged), `Ok(false)` when `cas` no longer matches (`0`: the entry exists). Sent once.
+    ///
+    /// # Errors
+    /// As for every call. Consul reports validation failures as 500 with its reason, and
+    /// decoding failures (unknown keys, `Partition` on CE) as 400.
+    pub async fn write_entry(&self, body: &Value, cas: u64) -> Result<bool, Error> {
+        let field = |key: &str| body.get(key).and_then(Value::as_str).unwrap_or_default();
+        let access = entry_access(field("Kind"), field("Name"), true);
+        let request = Request::once(Method::PUT, &["config"], access)
+            .query("cas", cas.to_string())
+            .partitioned()
+            .json(body);
+        let reply = self.execute(request).await?;
+        self.decode(&reply)
+    }
+
+    /// `DELETE /v1/config/:kind/:name?cas=<cas>`: `Ok(false)` when the entry's ModifyIndex is
+    /// no longer `cas`. Sent once.
+    ///
+    /// # Errors
+    /// As for every call.
+    pub async fn delete_entry(&self, kind: &str, name: &str, cas: u64) -> Result<bool, Error> {
+        let request = Request::once(
+            Method::DELETE,
+            &["config", kind, name],
+            entry_access(kind, name, true),
+        )
+        .query("cas", cas.to_string())
+        .partitioned();
+        let reply = self.execute(request).await?;
+        self.decode(&reply)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn object(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            other => panic!("not an object: {other}"),
+        }
+    }
+
+    #[test]
+    fn default_namespace_and_partition_are_left_out_of_the_key() {
+        let body = object(json!({"Kind": "service-intentions", "Name": "web",
+                                 "Namespace": "default", "Partition": ""}));
+        let key = entry_key("service-intentions", &body);
+        assert_eq!(key.name, "web");
+        assert_eq!((key.namespace, key.partition), (None, None));
+    }
+
+    #[test]
+    fn other_namespaces_and_partitions_are_kept() {
+        let body = object(json!({"Name": "web", "Namespace": "team-a", "Partition": "payments"}));
+        let key = entry_key("service-defaults", &body);
+        assert_eq!(key.namespace.as_deref(), Some("team-a"));
+        assert_eq!(key.partition.as_deref(), Some("payments"));
+    }
+
+    #[test]
+    fn the_modify_index_is_read_from_the_body_and_the_hash_survives_as_u64() {
+        let body = object(json!({"Name": "default", "ModifyIndex": 42, "Hash": 18446744073709551615u64}));
+        let entry = live_entry(body);
+        assert_eq!(entry.modify_index, 42);
+        assert_eq!(entry.body.get("Hash").and_then(Value::as_u64), Some(u64::MAX));
+    }
+}

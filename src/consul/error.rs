@@ -1,0 +1,196 @@
+//! What can go wrong talking to Consul, worded for the person who has to fix it.
+//!
+//! Every message starts with the cluster; request errors go on with the method and path (the
+//! query string holds only `cas`, `partition` and `peer`: tokens travel in a header) and then
+//! Consul's own text. A 403 gets a `hint:` line naming the permission the endpoint needs.
+//! Nothing here ever holds a token: errors carry where a token came from, never its text.
+
+use std::path::{Path, PathBuf};
+
+use reqwest::Method;
+
+/// An error from building a [`super::Client`] or from one of its calls.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The cluster's settings cannot be turned into a client.
+    #[error("cluster {cluster:?}: {problem}")]
+    Config {
+        cluster: String,
+        problem: ConfigProblem,
+    },
+
+    /// No HTTP response: the connection, TLS or the response body failed, or time ran out.
+    #[error("cluster {cluster:?}: {method} {path}: {}{address}: {reason}", failure.verb())]
+    Transport {
+        cluster: String,
+        method: Method,
+        path: String,
+        /// The agent's address, e.g. `https://consul-01.internal:8501`.
+        address: String,
+        failure: TransportFailure,
+        /// The whole chain of causes, without the URL.
+        reason: String,
+    },
+
+    /// Consul answered with an error status.
+    #[error(
+        "cluster {cluster:?}: {method} {path}: HTTP {status}: {message}{}",
+        hint_line(hint.as_deref())
+    )]
+    Status {
+        cluster: String,
+        method: Method,
+        path: String,
+        status: u16,
+        /// Consul's plain-text error body, trimmed.
+        message: String,
+        /// What the status likely means here, e.g. the ACL permission a 403 points at.
+        hint: Option<String>,
+    },
+
+    /// Consul answered with success but a body this client cannot read.
+    #[error("cluster {cluster:?}: {method} {path}: unexpected response: {reason}")]
+    Decode {
+        cluster: String,
+        method: Method,
+        path: String,
+        reason: String,
+    },
+}
+
+/// Why a request got no response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportFailure {
+    /// The connection (TCP, Unix socket or TLS handshake) could not be made.
+    Connect,
+    /// The connect or request timeout ran out.
+    Timeout,
+    /// The connection failed after the request was (perhaps) sent.
+    Other,
+}
+
+impl TransportFailure {
+    fn verb(self) -> &'static str {
+        match self {
+            Self::Connect => "cannot connect to ",
+            Self::Timeout => "timed out waiting for ",
+            Self::Other => "request failed at ",
+        }
+    }
+}
+
+/// A cluster setting that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigProblem {
+    #[error("environment variable `{variable}` named by `token_env` is not set")]
+    TokenEnvUnset { variable: String },
+    #[error("the ACL token from {origin} is empty")]
+    TokenEmpty { origin: String },
+    #[error("the ACL token from {origin} has characters that cannot go in an HTTP header")]
+    TokenNotHeader { origin: String },
+    #[error("cannot read {what} `{}`: {error}", path.display())]
+    ReadFile {
+        what: &'static str,
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{what} `{}` is not usable PEM: {reason}", path.display())]
+    Pem {
+        what: &'static str,
+        path: PathBuf,
+        reason: String,
+    },
+    #[error(
+        "a client certificate needs its key and a key its certificate: set both `cert_file` and \
+         `key_file` (or CONSUL_CLIENT_CERT and CONSUL_CLIENT_KEY)"
+    )]
+    HalfIdentity,
+    #[error("invalid address{}: {reason}", shown_address(address))]
+    Address { address: String, reason: String },
+    #[error("`{variable}` must be true or false, not `{value}`")]
+    NotBool {
+        variable: &'static str,
+        value: String,
+    },
+    #[error("cannot build the HTTP client: {reason}")]
+    Build { reason: String },
+}
+
+impl ConfigProblem {
+    pub(crate) fn read_file(what: &'static str, path: &Path, error: std::io::Error) -> Self {
+        Self::ReadFile {
+            what,
+            path: path.to_owned(),
+            error,
+        }
+    }
+}
+
+/// The address in backticks, unless it may hold credentials.
+fn shown_address(address: &str) -> String {
+    if address.contains('@') {
+        String::new()
+    } else {
+        format!(" `{address}`")
+    }
+}
+
+fn hint_line(hint: Option<&str>) -> String {
+    hint.map(|hint| format!("\nhint: {hint}")).unwrap_or_default()
+}
+
+impl Error {
+    /// The cluster the error is about.
+    pub fn cluster(&self) -> &str {
+        match self {
+            Self::Config { cluster, .. }
+            | Self::Transport { cluster, .. }
+            | Self::Status { cluster, .. }
+            | Self::Decode { cluster, .. } => cluster,
+        }
+    }
+
+    /// The HTTP status Consul answered with, if it answered with an error status.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Consul's error text, if it answered with an error status.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Self::Status { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    /// Whether the same request may succeed when sent again: no connection, a timeout, a rate
+    /// limit (429) or a server-side failure (5xx) other than the permanent ones Consul also
+    /// reports as 500. Only idempotent calls are ever resent.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Transport { .. } => true,
+            Self::Status {
+                status, message, ..
+            } => match status {
+                429 | 502 | 503 | 504 => true,
+                500 => !is_unknown_kind_message(message),
+                _ => false,
+            },
+            Self::Config { .. } | Self::Decode { .. } => false,
+        }
+    }
+
+    /// Whether Consul refused a config entry kind it does not know (an older version, or an
+    /// Enterprise-only kind on CE): `invalid config entry kind: <kind>`, sent as 500 by the
+    /// list and read endpoints and as 400 by write and delete.
+    pub fn is_unknown_kind(&self) -> bool {
+        matches!(self, Self::Status { status: 400 | 500, message, .. } if is_unknown_kind_message(message))
+    }
+}
+
+fn is_unknown_kind_message(message: &str) -> bool {
+    message.contains("invalid config entry kind")
+}

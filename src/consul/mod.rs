@@ -1,0 +1,48 @@
+//! The Consul HTTP client: the only module that talks to Consul.
+//!
+//! One [`Client`] per cluster, built from the workspace's [`crate::model::ClusterSpec`] with
+//! Consul's own client conventions as fallbacks (`CONSUL_HTTP_ADDR`, `CONSUL_HTTP_TOKEN`, ...,
+//! captured once in an [`Env`]). Typed calls cover what meshplan needs: peerings, config entries
+//! with check-and-set, the agent's identity and service health. [`refresh`] reads every cluster
+//! into a [`crate::model::Live`] with a fixed number of list calls.
+//!
+//! # Invariants
+//! - ACL tokens go only in the `X-Consul-Token` header (marked sensitive), peering tokens only
+//!   in the establish body. No error, `Debug` output or URL holds either.
+//! - Only idempotent calls are retried (GETs and the peering delete). Establish, generate-token
+//!   and check-and-set writes and deletes are sent once; see [`retry`].
+//! - Every error names the cluster, the request and Consul's message ([`Error`]).
+//! - Nothing here reads `std::env` except [`Env::from_process`], nor any file but those the
+//!   settings name (token, CA, client certificate and key).
+
+mod address;
+mod agent;
+mod client;
+mod config_entry;
+mod env;
+mod error;
+mod peering;
+mod permission;
+pub mod refresh;
+pub mod retry;
+mod server_name;
+mod tls;
+mod token;
+
+pub use address::{Address, DEFAULT_ADDRESS};
+pub use agent::AgentInfo;
+pub use client::{Client, ClientOptions};
+pub use config_entry::{EntryList, entry_key};
+pub use env::Env;
+pub use error::{ConfigProblem, Error, TransportFailure};
+pub use peering::{Establish, GenerateToken, PeeringWire, RemoteWire, StreamStatusWire};
+pub use refresh::{MANAGEABLE_KINDS, RefreshError, RefreshFailure, kinds_to_list, refresh};
+pub use retry::RetryPolicy;
+
+/// Names of Consul's client environment variables, for callers that document or check them.
+pub mod vars {
+    pub use super::env::{
+        CACERT, CAPATH, CLIENT_CERT, CLIENT_KEY, HTTP_ADDR, HTTP_SSL, HTTP_SSL_VERIFY, HTTP_TOKEN,
+        HTTP_TOKEN_FILE, PARTITION, TLS_SERVER_NAME,
+    };
+}

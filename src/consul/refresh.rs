@@ -1,0 +1,248 @@
+//! Refresh: read what every cluster holds into a [`Live`], with a fixed number of list calls.
+//!
+//! All clusters are read concurrently, and within a cluster all its calls run concurrently:
+//! `GET /v1/agent/self` (datacenter and version), one `GET /v1/peerings`, and one
+//! `GET /v1/config/<kind>` per kind of [`kinds_to_list`]. Never one call per entry, so the
+//! number of requests does not grow with the number of entries.
+//!
+//! # Which kinds are listed, and why all of them
+//! meshplan keeps no state of its own: what it owns is marked in the live objects
+//! (`Meta["managed-by"] = "meshplan"`). An entry applied earlier whose kind the files no longer
+//! name must still be found to be deleted, so every cluster lists every kind Consul CE knows
+//! ([`MANAGEABLE_KINDS`]) plus any other kind its files name. That costs one request per kind
+//! per cluster, about twenty, however many entries there are.
+//!
+//! A kind the agent refuses as unknown (an older Consul, or an Enterprise-only kind on CE:
+//! `invalid config entry kind`, sent as 500 and not retried) is treated as empty and left out of
+//! [`LiveCluster::kinds`], so the planner can tell "none live" from "not listed". Any other
+//! failure fails the cluster's refresh.
+//!
+//! A `datacenter` in the files that differs from the agent's is an error: the files would be
+//! applied to the wrong cluster.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use tokio::task::JoinSet;
+
+use super::client::Client;
+use super::config_entry::EntryList;
+use super::error::Error;
+use crate::model::{DesiredEntry, EntryKey, Live, LiveCluster};
+use crate::model::workspace::Desired;
+
+/// Every config entry kind Consul CE 1.22 knows (`structs.AllConfigEntryKinds`), except
+/// `bound-api-gateway`, which only Consul's own controller writes, plus the Enterprise-only
+/// `control-plane-request-limit` (refused by CE, so treated as empty there).
+pub const MANAGEABLE_KINDS: &[&str] = &[
+    "service-defaults",
+    "proxy-defaults",
+    "service-router",
+    "service-splitter",
+    "service-resolver",
+    "ingress-gateway",
+    "terminating-gateway",
+    "service-intentions",
+    "mesh",
+    "exported-services",
+    "sameness-group",
+    "api-gateway",
+    "http-route",
+    "tcp-route",
+    "file-system-certificate",
+    "inline-certificate",
+    "jwt-provider",
+    "control-plane-request-limit",
+];
+
+/// The kinds to list for a cluster whose files declare `desired` (if any): every kind of
+/// [`MANAGEABLE_KINDS`] and every other kind the files name.
+pub fn kinds_to_list(desired: Option<&BTreeMap<EntryKey, DesiredEntry>>) -> BTreeSet<String> {
+    let mut kinds: BTreeSet<String> = MANAGEABLE_KINDS.iter().map(|&kind| kind.to_owned()).collect();
+    kinds.extend(desired.into_iter().flat_map(|entries| entries.keys().map(|key| key.kind.clone())));
+    kinds
+}
+
+/// One cluster's refresh failure.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshFailure {
+    #[error(transparent)]
+    Consul(#[from] Error),
+    #[error(
+        "cluster {cluster:?}: the files say datacenter {expected:?} but the agent at {address} is \
+         in datacenter {actual:?}\nhint: check the cluster's `address` (or CONSUL_HTTP_ADDR), or \
+         its `datacenter`"
+    )]
+    DatacenterMismatch {
+        cluster: String,
+        expected: String,
+        actual: String,
+        address: String,
+    },
+}
+
+/// The refresh failed for one or more clusters; each failure is reported.
+#[derive(Debug)]
+pub struct RefreshError {
+    /// In cluster name order.
+    pub failures: Vec<RefreshFailure>,
+}
+
+impl fmt::Display for RefreshError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lines: Vec<String> = self.failures.iter().map(ToString::to_string).collect();
+        f.write_str(&lines.join("\n"))
+    }
+}
+
+impl std::error::Error for RefreshError {}
+
+/// Reads every cluster of `clients` (workspace name, client) concurrently.
+///
+/// # Errors
+/// Every cluster whose calls failed or whose datacenter differs from the files'; the clusters
+/// that could be read are then not returned, since a plan needs all of them.
+pub async fn refresh(clients: &[(String, Client)], desired: &Desired) -> Result<Live, RefreshError> {
+    let mut tasks = JoinSet::new();
+    for (name, client) in clients {
+        let expected = desired.clusters.get(name).and_then(|spec| spec.datacenter.clone());
+        let kinds = kinds_to_list(desired.entries.get(name));
+        let (name, client) = (name.clone(), client.clone());
+        tasks.spawn(async move {
+            let result = refresh_cluster(&name, &client, expected, kinds).await;
+            (name, result)
+        });
+    }
+    let mut live = Live::default();
+    let mut failures = BTreeMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((name, Ok(cluster))) => {
+                live.clusters.insert(name, cluster);
+            }
+            Ok((name, Err(failure))) => {
+                failures.insert(name, failure);
+            }
+            // Tasks are never aborted, so this is a panic: let it continue here.
+            Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
+        }
+    }
+    if failures.is_empty() {
+        Ok(live)
+    } else {
+        Err(RefreshError {
+            failures: failures.into_values().collect(),
+        })
+    }
+}
+
+async fn refresh_cluster(
+    name: &str,
+    client: &Client,
+    expected_datacenter: Option<String>,
+    kinds: BTreeSet<String>,
+) -> Result<LiveCluster, RefreshFailure> {
+    let (agent, peerings, lists) = tokio::try_join!(
+        client.agent_self(),
+        client.list_peerings(),
+        list_kinds(client, kinds),
+    )?;
+    if let Some(expected) = expected_datacenter
+        && expected != agent.datacenter
+    {
+        return Err(RefreshFailure::DatacenterMismatch {
+            cluster: name.to_owned(),
+            expected,
+            actual: agent.datacenter,
+            address: client.address().to_string(),
+        });
+    }
+    let mut cluster = LiveCluster {
+        datacenter: agent.datacenter,
+        version: agent.version,
+        peerings: peerings.into_iter().map(|p| (p.name.clone(), p)).collect(),
+        ..LiveCluster::default()
+    };
+    for (kind, (entries, _index)) in lists {
+        cluster.kinds.insert(kind);
+        cluster.entries.extend(entries);
+    }
+    Ok(cluster)
+}
+
+/// Lists every kind concurrently; kinds the agent does not know are left out.
+async fn list_kinds(
+    client: &Client,
+    kinds: BTreeSet<String>,
+) -> Result<Vec<(String, EntryList)>, Error> {
+    let mut tasks = JoinSet::new();
+    for kind in kinds {
+        let client = client.clone();
+        tasks.spawn(async move {
+            let listed = client.list_entries(&kind).await;
+            (kind, listed)
+        });
+    }
+    let mut lists = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((kind, Ok(list))) => lists.push((kind, list)),
+            Ok((_, Err(err))) if err.is_unknown_kind() => {}
+            Ok((_, Err(err))) => return Err(err),
+            Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
+        }
+    }
+    Ok(lists)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::model::{ConfigEntry, Document};
+
+    fn desired_entry(kind: &str, name: &str) -> (EntryKey, DesiredEntry) {
+        let document = Document {
+            kind: kind.into(),
+            name: name.into(),
+            namespace: None,
+            partition: None,
+            body: serde_json::Map::new(),
+        };
+        let entry = ConfigEntry::Other(document);
+        (
+            entry.key(),
+            DesiredEntry {
+                entry,
+                files: vec![PathBuf::from("x.hcl")],
+            },
+        )
+    }
+
+    #[test]
+    fn every_manageable_kind_is_listed_even_when_the_files_name_none() {
+        let kinds = kinds_to_list(None);
+        assert_eq!(kinds.len(), MANAGEABLE_KINDS.len());
+        assert!(kinds.contains("exported-services") && kinds.contains("service-intentions"));
+    }
+
+    #[test]
+    fn kinds_the_files_name_are_added_once() {
+        let entries = BTreeMap::from([
+            desired_entry("service-defaults", "web"),
+            desired_entry("some-future-kind", "x"),
+            desired_entry("some-future-kind", "y"),
+        ]);
+        let kinds = kinds_to_list(Some(&entries));
+        assert_eq!(kinds.len(), MANAGEABLE_KINDS.len() + 1);
+        assert!(kinds.contains("some-future-kind"));
+    }
+
+    #[test]
+    fn the_kinds_are_distinct_and_never_the_controller_owned_one() {
+        let distinct: BTreeSet<&str> = MANAGEABLE_KINDS.iter().copied().collect();
+        assert_eq!(distinct.len(), MANAGEABLE_KINDS.len());
+        assert!(!distinct.contains("bound-api-gateway"));
+    }
+}

@@ -1,0 +1,342 @@
+//! The plan's types: what `plan` decides, what every renderer shows, what `apply` executes and
+//! what a saved plan file holds (serde of these types; see `render::json` for the format's
+//! compatibility policy).
+//!
+//! A plan holds no secret: peering tokens are made and used by `apply`, never planned; token
+//! files appear by path only. Keep it so: nothing here may hold a `model::Secret`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The version of the plan format; see `render::json` for what changes it.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What `apply` would do to make the clusters match the files, in the order it would do it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Plan {
+    /// The version of this format. Readers refuse versions they do not know; fields may be
+    /// added without a new version.
+    pub format_version: u32,
+    /// The clusters that were planned (read and compared), in the order renderers show them.
+    pub clusters: Vec<String>,
+    /// The changes, in the order `apply` makes them: peerings first, then config entries
+    /// (dependencies first), then deletes in reverse.
+    pub changes: Vec<Change>,
+    /// How many changes of each action the plan holds.
+    pub summary: Summary,
+}
+
+/// One change to one object on one cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Change {
+    /// The cluster the change is made on. For a peering whose two sides are both clusters of the
+    /// workspace, the acceptor's cluster (the change also touches the dialer's).
+    pub cluster: String,
+    /// What is changed.
+    pub object: Object,
+    /// What is done to it.
+    pub action: Action,
+    /// The `ModifyIndex` of the live object this change was planned against, 0 when it is absent.
+    /// Config-entry writes and deletes send it as check-and-set `cas`, so that a change made by
+    /// someone else since the plan is never overwritten; peering changes are re-read first.
+    pub modify_index: u64,
+    /// Whether the change destroys what applying the files again cannot restore: deleting a
+    /// working peering stops replication and deletes the data imported through it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub destructive: bool,
+    /// Why the change is needed, when the action alone does not say it (re-establish, adopt,
+    /// peering delete).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Config entries: the live entry in canonical form (`model::normalize`); absent for a
+    /// create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Value>,
+    /// Config entries: the entry the files declare, with the ownership mark, in canonical form
+    /// and with the live entry's key spelling; absent for a delete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Value>,
+    /// Config entries: the paths of the fields that differ between `before` and `after`, in
+    /// Consul's notation (`Sources[0].Action`); empty for creates and deletes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<String>,
+    /// Config entries: the exact JSON body `apply` PUTs (the entry as declared plus the
+    /// ownership mark in `Meta`); absent for a delete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+}
+
+/// What a change is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Object {
+    /// A cluster peering.
+    Peering(PeeringObject),
+    /// A config entry.
+    Entry(EntryObject),
+}
+
+/// A config entry, identified as Consul identifies it within one cluster.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub struct EntryObject {
+    /// The entry's `Kind` (`service-intentions`).
+    pub kind: String,
+    /// The entry's `Name`.
+    pub name: String,
+    /// Consul Enterprise namespace; absent for the default one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Consul Enterprise admin partition; absent for the default one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
+}
+
+/// A peering: its name on the change's cluster, both sides as the files declare them, and what
+/// `apply` needs to establish it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PeeringObject {
+    /// The peering's local name on the change's cluster.
+    pub name: String,
+    /// The accepting side (it generates the token). Absent when the files no longer declare the
+    /// peering and the change's side is the dialer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceptor: Option<PeeringEnd>,
+    /// The dialing side (it establishes with the token). Absent when the files no longer declare
+    /// the peering and the change's side is the acceptor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialer: Option<PeeringEnd>,
+    /// The `Meta` sent when generating the token and when establishing, with the ownership mark.
+    /// Consul only stores it when a side is created; it is never compared.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub meta: BTreeMap<String, String>,
+    /// Addresses the dialer should use instead of the acceptor's servers (sent on generate).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub server_external_addresses: Vec<String>,
+    /// Only the acceptor is ours: where `apply` writes the token (mode 0600), relative to the
+    /// workspace root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_out: Option<String>,
+    /// Only the dialer is ours: the file holding the token to establish with, relative to the
+    /// workspace root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_file: Option<String>,
+}
+
+/// One side of a peering.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PeeringEnd {
+    /// The cluster's name in the workspace, or the name the workspace gives the other party.
+    pub cluster: String,
+    /// The name this side gives the peering locally.
+    pub peer_name: String,
+    /// Consul Enterprise admin partition this side peers; absent for the default one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
+    /// Whether this side is a cluster of the workspace (and so changed by meshplan).
+    pub ours: bool,
+    /// This side as read at plan time; absent when it does not exist or is not ours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen: Option<SeenPeering>,
+}
+
+/// One side of a peering as read at plan time; `apply` of a saved plan re-reads it and refuses
+/// the plan when it changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SeenPeering {
+    /// The state Consul reported (`ACTIVE`, `FAILING`, ...).
+    pub state: String,
+    /// Whether this side dialed the peering (it has the other side's server addresses).
+    pub dialer: bool,
+    /// Whether it carries meshplan's ownership mark.
+    pub managed: bool,
+    /// Its `ModifyIndex`.
+    pub modify_index: u64,
+}
+
+/// What a change does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Write a config entry that does not exist (check-and-set index 0).
+    Create,
+    /// Rewrite a config entry meshplan manages whose content differs from the files.
+    Update,
+    /// Delete a config entry or peering side that meshplan manages and the files no longer
+    /// declare.
+    Delete,
+    /// Take over an object the files declare that lacks the ownership mark. For a config entry
+    /// the write adds the mark (and any content change); a peering's `Meta` cannot be changed in
+    /// place, so adopting one writes nothing and meshplan will never delete it.
+    Adopt,
+    /// Create a peering: generate a token on the acceptor, establish with it on the dialer.
+    Establish,
+    /// Make a declared peering work again: one side is gone, FAILING, TERMINATED or being
+    /// deleted. A fresh token is generated and established; broken sides are deleted first.
+    Reestablish,
+}
+
+impl Action {
+    /// The verb plans show: `create`, ..., `re-establish`.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Delete => "delete",
+            Self::Adopt => "adopt",
+            Self::Establish => "establish",
+            Self::Reestablish => "re-establish",
+        }
+    }
+}
+
+/// How many changes of each action a plan holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    /// Config entries to create.
+    pub create: usize,
+    /// Config entries to update.
+    pub update: usize,
+    /// Config entries and peering sides to delete.
+    pub delete: usize,
+    /// Config entries and peering sides to adopt.
+    pub adopt: usize,
+    /// Peerings to establish.
+    pub establish: usize,
+    /// Peerings to re-establish.
+    pub reestablish: usize,
+    /// Peering adopts, which write nothing (included in `adopt`).
+    pub adopt_without_write: usize,
+}
+
+impl Summary {
+    /// The counts of `changes`.
+    pub fn of(changes: &[Change]) -> Self {
+        let mut summary = Self::default();
+        for change in changes {
+            let count = match change.action {
+                Action::Create => &mut summary.create,
+                Action::Update => &mut summary.update,
+                Action::Delete => &mut summary.delete,
+                Action::Adopt => &mut summary.adopt,
+                Action::Establish => &mut summary.establish,
+                Action::Reestablish => &mut summary.reestablish,
+            };
+            *count += 1;
+            if !change.writes() {
+                summary.adopt_without_write += 1;
+            }
+        }
+        summary
+    }
+
+    /// Whether `apply` would write anything.
+    pub fn has_writes(&self) -> bool {
+        self.create + self.update + self.delete + self.adopt + self.establish + self.reestablish
+            > self.adopt_without_write
+    }
+}
+
+impl fmt::Display for Summary {
+    /// The plan's last line, Terraform-like: `Plan: 1 to create, 0 to update, 0 to delete, 1
+    /// peering to establish.`, or `No changes. The clusters match the files.`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.has_writes() {
+            return match self.adopt_without_write {
+                0 => f.write_str("No changes. The clusters match the files."),
+                n => write!(
+                    f,
+                    "No changes. The clusters match the files ({} adopted as is).",
+                    peerings(n)
+                ),
+            };
+        }
+        write!(
+            f,
+            "Plan: {} to create, {} to update, {} to delete",
+            self.create, self.update, self.delete
+        )?;
+        if self.adopt > 0 {
+            write!(f, ", {} to adopt", self.adopt)?;
+        }
+        if self.establish > 0 {
+            write!(f, ", {} to establish", peerings(self.establish))?;
+        }
+        if self.reestablish > 0 {
+            write!(f, ", {} to re-establish", peerings(self.reestablish))?;
+        }
+        f.write_str(".")
+    }
+}
+
+fn peerings(n: usize) -> String {
+    match n {
+        1 => "1 peering".to_owned(),
+        n => format!("{n} peerings"),
+    }
+}
+
+impl Plan {
+    /// A plan of `changes` (already ordered) over `clusters`.
+    pub fn new(clusters: Vec<String>, changes: Vec<Change>) -> Self {
+        let summary = Summary::of(&changes);
+        Self {
+            format_version: FORMAT_VERSION,
+            clusters,
+            changes,
+            summary,
+        }
+    }
+
+    /// Whether applying the plan would write anything (`--detailed-exitcode` 2). A plan whose
+    /// only changes are peering adopts has none: those stay in every plan, as a reminder that
+    /// meshplan will never delete the peering, without making CI report drift.
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(Change::writes)
+    }
+
+    /// The changes made on `cluster`, in order.
+    pub fn changes_on<'a>(&'a self, cluster: &'a str) -> impl Iterator<Item = &'a Change> + 'a {
+        self.changes
+            .iter()
+            .filter(move |change| change.cluster == cluster)
+    }
+}
+
+impl Change {
+    /// Whether applying the change writes to a cluster (a peering adopt does not).
+    pub fn writes(&self) -> bool {
+        !(self.action == Action::Adopt && matches!(self.object, Object::Peering(_)))
+    }
+}
+
+impl fmt::Display for Object {
+    /// `service-intentions/web` or `peering cluster-02`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Peering(peering) => write!(f, "peering {}", peering.name),
+            Self::Entry(entry) => entry.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for EntryObject {
+    /// `service-intentions/web`, with namespace and partition only when set.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.kind, self.name)?;
+        if let Some(namespace) = &self.namespace {
+            write!(f, " (namespace {namespace})")?;
+        }
+        if let Some(partition) = &self.partition {
+            write!(f, " (partition {partition})")?;
+        }
+        Ok(())
+    }
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
+}

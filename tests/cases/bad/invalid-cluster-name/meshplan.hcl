@@ -1,0 +1,3 @@
+cluster "Cluster-01" {
+  address = "http://127.0.0.1:8500"
+}
