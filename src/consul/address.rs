@@ -131,19 +131,31 @@ mod tests {
 
     #[test]
     fn host_and_port_without_scheme_is_http() {
-        assert_eq!(Address::parse("127.0.0.1:8500", false), Ok(tcp(false, "127.0.0.1", 8500, "")));
+        assert_eq!(
+            Address::parse("127.0.0.1:8500", false),
+            Ok(tcp(false, "127.0.0.1", 8500, ""))
+        );
     }
 
     #[test]
     fn consul_http_ssl_upgrades_even_an_explicit_http_scheme() {
-        assert_eq!(Address::parse("consul:8501", true), Ok(tcp(true, "consul", 8501, "")));
-        assert_eq!(Address::parse("http://consul:8501", true), Ok(tcp(true, "consul", 8501, "")));
+        assert_eq!(
+            Address::parse("consul:8501", true),
+            Ok(tcp(true, "consul", 8501, ""))
+        );
+        assert_eq!(
+            Address::parse("http://consul:8501", true),
+            Ok(tcp(true, "consul", 8501, ""))
+        );
     }
 
     #[test]
     fn https_scheme_and_path_prefix_are_kept() {
         let address = Address::parse("https://consul-01.internal:8501/consul/", false);
-        assert_eq!(address, Ok(tcp(true, "consul-01.internal", 8501, "/consul")));
+        assert_eq!(
+            address,
+            Ok(tcp(true, "consul-01.internal", 8501, "/consul"))
+        );
         assert_eq!(
             address.map(|a| a.to_string()),
             Ok("https://consul-01.internal:8501/consul".into())
@@ -152,14 +164,20 @@ mod tests {
 
     #[test]
     fn missing_port_takes_the_scheme_default_like_go() {
-        assert_eq!(Address::parse("https://consul", false), Ok(tcp(true, "consul", 443, "")));
+        assert_eq!(
+            Address::parse("https://consul", false),
+            Ok(tcp(true, "consul", 443, ""))
+        );
     }
 
     #[test]
     fn ipv6_hosts_lose_their_brackets_and_get_them_back_in_display() {
         let address = Address::parse("[::1]:8500", false);
         assert_eq!(address, Ok(tcp(false, "::1", 8500, "")));
-        assert_eq!(address.map(|a| a.to_string()), Ok("http://[::1]:8500".into()));
+        assert_eq!(
+            address.map(|a| a.to_string()),
+            Ok("http://[::1]:8500".into())
+        );
     }
 
     #[test]

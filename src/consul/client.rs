@@ -102,7 +102,8 @@ impl Client {
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
             .user_agent(concat!("meshplan/", env!("CARGO_PKG_VERSION")));
-        let (builder, base) = transport(builder, &address, spec, env, root).map_err(config_error)?;
+        let (builder, base) =
+            transport(builder, &address, spec, env, root).map_err(config_error)?;
         let http = builder.build().map_err(|err| {
             config_error(ConfigProblem::Build {
                 reason: chain(&err.without_url()),
@@ -201,7 +202,9 @@ impl Client {
             .iter()
             .map(|(key, value)| (*key, value.as_str()))
             .collect();
-        if request.partitioned && let Some(partition) = &self.partition {
+        if request.partitioned
+            && let Some(partition) = &self.partition
+        {
             query.push(("partition", partition));
         }
         if !query.is_empty() {
@@ -241,7 +244,13 @@ impl Client {
         }
     }
 
-    fn status_error(&self, request: &Request, path: &str, status: StatusCode, body: &[u8]) -> Error {
+    fn status_error(
+        &self,
+        request: &Request,
+        path: &str,
+        status: StatusCode,
+        body: &[u8],
+    ) -> Error {
         let mut message = String::from_utf8_lossy(body).trim().to_owned();
         // Consul never echoes the token, but a proxy in between might.
         if let Some(token) = self.token.as_ref().and_then(|t| t.header.to_str().ok()) {
@@ -317,7 +326,8 @@ fn transport(
     match address {
         // Every request goes over the socket; the URL's host is only sent as `Host`.
         Address::Unix { path } => {
-            let base = Url::parse("http://localhost/").map_err(|err| build_error(err.to_string()))?;
+            let base =
+                Url::parse("http://localhost/").map_err(|err| build_error(err.to_string()))?;
             Ok((unix_socket(builder, path)?, base))
         }
         Address::Tcp {
@@ -343,7 +353,10 @@ fn transport(
                 }
                 _ => (builder, host.clone()),
             };
-            Ok((tls.apply(builder), base_url("https", &url_host, *port, prefix)?))
+            Ok((
+                tls.apply(builder),
+                base_url("https", &url_host, *port, prefix)?,
+            ))
         }
     }
 }
@@ -372,9 +385,11 @@ fn base_url(scheme: &str, host: &str, port: u16, prefix: &str) -> Result<Url, Co
     } else {
         host.to_owned()
     };
-    Url::parse(&format!("{scheme}://{host}:{port}{prefix}/")).map_err(|err| ConfigProblem::Address {
-        address: format!("{scheme}://{host}:{port}{prefix}"),
-        reason: err.to_string(),
+    Url::parse(&format!("{scheme}://{host}:{port}{prefix}/")).map_err(|err| {
+        ConfigProblem::Address {
+            address: format!("{scheme}://{host}:{port}{prefix}"),
+            reason: err.to_string(),
+        }
     })
 }
 
@@ -398,7 +413,10 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("cluster", &self.cluster)
             .field("address", &self.address.to_string())
-            .field("token", &self.token.as_ref().map(|token| token.origin.as_str()))
+            .field(
+                "token",
+                &self.token.as_ref().map(|token| token.origin.as_str()),
+            )
             .field("partition", &self.partition)
             .field("retry", &self.retry)
             .field("requests_sent", &self.requests_sent())

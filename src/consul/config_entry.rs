@@ -161,9 +161,13 @@ mod tests {
 
     #[test]
     fn the_modify_index_is_read_from_the_body_and_the_hash_survives_as_u64() {
-        let body = object(json!({"Name": "default", "ModifyIndex": 42, "Hash": 18446744073709551615u64}));
+        let body =
+            object(json!({"Name": "default", "ModifyIndex": 42, "Hash": 18446744073709551615u64}));
         let entry = live_entry(body);
         assert_eq!(entry.modify_index, 42);
-        assert_eq!(entry.body.get("Hash").and_then(Value::as_u64), Some(u64::MAX));
+        assert_eq!(
+            entry.body.get("Hash").and_then(Value::as_u64),
+            Some(u64::MAX)
+        );
     }
 }

@@ -43,10 +43,9 @@ impl Env {
     /// Captures the whole process environment (variables that are not UTF-8 are left out),
     /// since `token_env` may name any variable.
     pub fn from_process() -> Self {
-        Self::from_vars(
-            std::env::vars_os()
-                .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?))),
-        )
+        Self::from_vars(std::env::vars_os().filter_map(|(name, value)| {
+            Some((name.into_string().ok()?, value.into_string().ok()?))
+        }))
     }
 
     /// An environment with exactly these variables, for tests and embedding.

@@ -178,8 +178,9 @@ impl Client {
             .json(body);
         let reply = self.execute(request).await?;
         // serde's message could quote the body, and the body is the token.
-        let token: TokenReply = serde_json::from_slice(&reply.body)
-            .map_err(|_| self.decode_error(&reply, "no `PeeringToken` string in the reply".into()))?;
+        let token: TokenReply = serde_json::from_slice(&reply.body).map_err(|_| {
+            self.decode_error(&reply, "no `PeeringToken` string in the reply".into())
+        })?;
         let token = Secret::new(token.peering_token);
         if token.is_empty() {
             return Err(self.decode_error(&reply, "the `PeeringToken` is empty".into()));
@@ -197,9 +198,13 @@ impl Client {
     /// As for every call. A 403 whose message says "a new peering token must be generated" is
     /// a used or superseded token, not an ACL problem, and the error's hint says so.
     pub async fn establish(&self, body: &Establish<'_>) -> Result<(), Error> {
-        let request = Request::once(Method::POST, &["peering", "establish"], Access::PeeringWrite)
-            .partitioned()
-            .json(body);
+        let request = Request::once(
+            Method::POST,
+            &["peering", "establish"],
+            Access::PeeringWrite,
+        )
+        .partitioned()
+        .json(body);
         self.execute(request).await.map(drop)
     }
 
@@ -210,8 +215,8 @@ impl Client {
     /// # Errors
     /// As for every call; a 403 means the token lacks `peering:write`.
     pub async fn delete_peering(&self, name: &str) -> Result<(), Error> {
-        let request =
-            Request::idempotent(Method::DELETE, &["peering", name], Access::PeeringWrite).partitioned();
+        let request = Request::idempotent(Method::DELETE, &["peering", name], Access::PeeringWrite)
+            .partitioned();
         self.execute(request).await.map(drop)
     }
 }
@@ -231,7 +236,10 @@ mod tests {
             meta: &meta,
             server_external_addresses: &[],
         };
-        assert_eq!(serde_json::to_value(&body).ok(), Some(json!({"PeerName": "cluster-02"})));
+        assert_eq!(
+            serde_json::to_value(&body).ok(),
+            Some(json!({"PeerName": "cluster-02"}))
+        );
     }
 
     #[test]

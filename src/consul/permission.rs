@@ -16,7 +16,9 @@ pub(crate) enum Access {
     PeeringRead,
     PeeringWrite,
     /// `/v1/health/service/:name`: results are filtered rather than refused.
-    HealthRead { service: String },
+    HealthRead {
+        service: String,
+    },
     /// A config entry of `kind` named `name` (`"*"` when listing a kind).
     Entry {
         kind: String,
@@ -30,7 +32,10 @@ impl Access {
     pub(crate) fn needs(&self) -> Option<String> {
         match self {
             Self::None => None,
-            Self::AgentRead => Some("`agent:read` on this agent's node (`agent \"<node>\" { policy = \"read\" }`)".into()),
+            Self::AgentRead => Some(
+                "`agent:read` on this agent's node (`agent \"<node>\" { policy = \"read\" }`)"
+                    .into(),
+            ),
             Self::PeeringRead => Some("`peering:read` (or `operator:read`)".into()),
             Self::PeeringWrite => Some("`peering:write` (or `operator:write`)".into()),
             Self::HealthRead { service } => {
@@ -150,20 +155,38 @@ mod tests {
 
     #[test]
     fn exported_services_writes_need_mesh_write() {
-        let hint = hint(&entry("exported-services", "default", true), 403, DENIED, Some("env X"));
+        let hint = hint(
+            &entry("exported-services", "default", true),
+            403,
+            DENIED,
+            Some("env X"),
+        );
         assert!(hint.is_some_and(|h| h.contains("`mesh:write`")));
     }
 
     #[test]
     fn intentions_need_intentions_permission_on_the_destination() {
-        let hint = hint(&entry("service-intentions", "web", true), 403, DENIED, Some("env X"));
+        let hint = hint(
+            &entry("service-intentions", "web", true),
+            403,
+            DENIED,
+            Some("env X"),
+        );
         let hint = hint.unwrap_or_default();
-        assert!(hint.contains("`intentions:write` on the destination service `web`"), "{hint}");
+        assert!(
+            hint.contains("`intentions:write` on the destination service `web`"),
+            "{hint}"
+        );
     }
 
     #[test]
     fn wildcard_intentions_need_the_permission_on_every_service() {
-        let hint = hint(&entry("service-intentions", "*", false), 403, DENIED, Some("env X"));
+        let hint = hint(
+            &entry("service-intentions", "*", false),
+            403,
+            DENIED,
+            Some("env X"),
+        );
         assert!(hint.is_some_and(|h| h.contains("service_prefix")));
     }
 
@@ -183,7 +206,12 @@ mod tests {
 
     #[test]
     fn an_unknown_token_names_where_it_came_from() {
-        let hint = hint(&Access::PeeringRead, 403, "ACL not found", Some("environment variable `T`"));
+        let hint = hint(
+            &Access::PeeringRead,
+            403,
+            "ACL not found",
+            Some("environment variable `T`"),
+        );
         assert!(hint.is_some_and(|h| h.contains("does not know") && h.contains("`T`")));
     }
 
@@ -191,12 +219,16 @@ mod tests {
     fn no_token_suggests_setting_one() {
         let message = "Permission denied: anonymous token lacks permission 'mesh:write'.";
         let hint = hint(&entry("mesh", "mesh", true), 403, message, None).unwrap_or_default();
-        assert!(hint.contains("anonymous") && hint.contains("token_env"), "{hint}");
+        assert!(
+            hint.contains("anonymous") && hint.contains("token_env"),
+            "{hint}"
+        );
     }
 
     #[test]
     fn enterprise_parameters_on_ce_get_a_hint() {
-        let message = "Invalid query parameter: \"partition\" - Partitions are a Consul Enterprise feature";
+        let message =
+            "Invalid query parameter: \"partition\" - Partitions are a Consul Enterprise feature";
         assert!(hint(&Access::PeeringRead, 400, message, None).is_some());
         assert!(hint(&Access::PeeringRead, 400, "Bad request", None).is_none());
     }

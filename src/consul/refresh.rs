@@ -28,8 +28,8 @@ use tokio::task::JoinSet;
 use super::client::Client;
 use super::config_entry::EntryList;
 use super::error::Error;
-use crate::model::{DesiredEntry, EntryKey, Live, LiveCluster};
 use crate::model::workspace::Desired;
+use crate::model::{DesiredEntry, EntryKey, Live, LiveCluster};
 
 /// Every config entry kind Consul CE 1.22 knows (`structs.AllConfigEntryKinds`), except
 /// `bound-api-gateway`, which only Consul's own controller writes, plus the Enterprise-only
@@ -58,8 +58,15 @@ pub const MANAGEABLE_KINDS: &[&str] = &[
 /// The kinds to list for a cluster whose files declare `desired` (if any): every kind of
 /// [`MANAGEABLE_KINDS`] and every other kind the files name.
 pub fn kinds_to_list(desired: Option<&BTreeMap<EntryKey, DesiredEntry>>) -> BTreeSet<String> {
-    let mut kinds: BTreeSet<String> = MANAGEABLE_KINDS.iter().map(|&kind| kind.to_owned()).collect();
-    kinds.extend(desired.into_iter().flat_map(|entries| entries.keys().map(|key| key.kind.clone())));
+    let mut kinds: BTreeSet<String> = MANAGEABLE_KINDS
+        .iter()
+        .map(|&kind| kind.to_owned())
+        .collect();
+    kinds.extend(
+        desired
+            .into_iter()
+            .flat_map(|entries| entries.keys().map(|key| key.kind.clone())),
+    );
     kinds
 }
 
@@ -102,10 +109,16 @@ impl std::error::Error for RefreshError {}
 /// # Errors
 /// Every cluster whose calls failed or whose datacenter differs from the files'; the clusters
 /// that could be read are then not returned, since a plan needs all of them.
-pub async fn refresh(clients: &[(String, Client)], desired: &Desired) -> Result<Live, RefreshError> {
+pub async fn refresh(
+    clients: &[(String, Client)],
+    desired: &Desired,
+) -> Result<Live, RefreshError> {
     let mut tasks = JoinSet::new();
     for (name, client) in clients {
-        let expected = desired.clusters.get(name).and_then(|spec| spec.datacenter.clone());
+        let expected = desired
+            .clusters
+            .get(name)
+            .and_then(|spec| spec.datacenter.clone());
         let kinds = kinds_to_list(desired.entries.get(name));
         let (name, client) = (name.clone(), client.clone());
         tasks.spawn(async move {

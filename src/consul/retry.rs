@@ -107,28 +107,51 @@ mod tests {
         calls.into_inner()
     }
 
-    #[tokio::test(start_paused = true)]
+    /// The default's attempts with millisecond delays (tokio's paused clock needs `test-util`).
+    fn quick() -> RetryPolicy {
+        RetryPolicy {
+            min_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(2),
+            ..RetryPolicy::default()
+        }
+    }
+
+    #[tokio::test]
     async fn server_errors_are_retried_until_the_attempts_run_out() {
-        let calls = attempts_until_done(RetryPolicy::default(), || status(503, "No cluster leader")).await;
+        let calls = attempts_until_done(quick(), || status(503, "No cluster leader")).await;
         assert_eq!(calls, 4);
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn rate_limits_are_retried() {
-        let calls = attempts_until_done(RetryPolicy::default(), || status(429, "rate limited")).await;
+        let calls = attempts_until_done(quick(), || status(429, "rate limited")).await;
         assert_eq!(calls, 4);
     }
 
     #[tokio::test]
     async fn client_errors_are_not_retried() {
-        assert_eq!(attempts_until_done(RetryPolicy::immediate(5), || status(403, "denied")).await, 1);
-        assert_eq!(attempts_until_done(RetryPolicy::immediate(5), || status(404, "gone")).await, 1);
+        assert_eq!(
+            attempts_until_done(RetryPolicy::immediate(5), || status(403, "denied")).await,
+            1
+        );
+        assert_eq!(
+            attempts_until_done(RetryPolicy::immediate(5), || status(404, "gone")).await,
+            1
+        );
     }
 
     #[tokio::test]
     async fn an_unknown_config_entry_kind_is_permanent_although_consul_says_500() {
-        let error = || status(500, "invalid config entry kind: control-plane-request-limit");
-        assert_eq!(attempts_until_done(RetryPolicy::immediate(5), error).await, 1);
+        let error = || {
+            status(
+                500,
+                "invalid config entry kind: control-plane-request-limit",
+            )
+        };
+        assert_eq!(
+            attempts_until_done(RetryPolicy::immediate(5), error).await,
+            1
+        );
     }
 
     #[tokio::test]
@@ -147,6 +170,9 @@ mod tests {
 
     #[tokio::test]
     async fn none_means_a_single_attempt() {
-        assert_eq!(attempts_until_done(RetryPolicy::NONE, || status(503, "x")).await, 1);
+        assert_eq!(
+            attempts_until_done(RetryPolicy::NONE, || status(503, "x")).await,
+            1
+        );
     }
 }

@@ -31,7 +31,9 @@ impl Resolve for PinnedName {
         };
         Box::pin(async move {
             // The connector puts the URL's port on every address.
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((target.as_str(), 0)).await?.collect();
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((target.as_str(), 0))
+                .await?
+                .collect();
             Ok(Box::new(addrs.into_iter()) as Addrs)
         })
     }

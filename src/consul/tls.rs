@@ -33,7 +33,11 @@ impl Tls {
     /// # Errors
     /// A file that cannot be read or holds no usable PEM, a certificate without its key (or the
     /// reverse), or a `CONSUL_HTTP_SSL_VERIFY` that is not a boolean.
-    pub(crate) fn load(spec: Option<&TlsSpec>, env: &Env, root: &Path) -> Result<Self, ConfigProblem> {
+    pub(crate) fn load(
+        spec: Option<&TlsSpec>,
+        env: &Env,
+        root: &Path,
+    ) -> Result<Self, ConfigProblem> {
         let spec = spec.cloned().unwrap_or_default();
         let setting = |own: &Option<PathBuf>, variable: &str| match own {
             Some(path) => Some(root.join(path)),
@@ -41,9 +45,15 @@ impl Tls {
         };
         let roots = match setting(&spec.ca_file, env::CACERT) {
             Some(path) => Some(load_bundle(&path)?),
-            None => env.non_empty(env::CAPATH).map(|dir| load_dir(Path::new(dir))).transpose()?,
+            None => env
+                .non_empty(env::CAPATH)
+                .map(|dir| load_dir(Path::new(dir)))
+                .transpose()?,
         };
-        let identity = match (setting(&spec.cert_file, env::CLIENT_CERT), setting(&spec.key_file, env::CLIENT_KEY)) {
+        let identity = match (
+            setting(&spec.cert_file, env::CLIENT_CERT),
+            setting(&spec.key_file, env::CLIENT_KEY),
+        ) {
             (Some(cert), Some(key)) => Some(load_identity(&cert, &key)?),
             (None, None) => None,
             _ => return Err(ConfigProblem::HalfIdentity),
@@ -93,7 +103,9 @@ fn verify_from_env(env: &Env) -> Result<bool, ConfigProblem> {
 /// `consul.internal:8501` → `consul.internal`, as Consul's client does.
 fn strip_port(name: &str) -> &str {
     match name.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => host,
+        Some((host, port)) if !host.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            host
+        }
         _ => name,
     }
 }
@@ -168,7 +180,10 @@ mod tests {
 
     #[test]
     fn the_workspace_setting_beats_the_environment() {
-        let env = Env::from_vars([(env::HTTP_SSL_VERIFY, "false"), (env::TLS_SERVER_NAME, "env.name")]);
+        let env = Env::from_vars([
+            (env::HTTP_SSL_VERIFY, "false"),
+            (env::TLS_SERVER_NAME, "env.name"),
+        ]);
         let spec = TlsSpec {
             verify: Some(true),
             server_name: Some("files.name:8501".into()),
@@ -208,7 +223,9 @@ mod tests {
             ca_file: Some("ca.pem".into()),
             ..TlsSpec::default()
         };
-        let err = Tls::load(Some(&spec), &Env::default(), dir.path()).err().map(|e| e.to_string());
+        let err = Tls::load(Some(&spec), &Env::default(), dir.path())
+            .err()
+            .map(|e| e.to_string());
         let expected = dir.path().join("ca.pem").display().to_string();
         assert!(err.is_some_and(|e| e.contains(&expected) && e.contains("PEM")));
     }

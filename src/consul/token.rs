@@ -54,7 +54,11 @@ pub(crate) fn resolve(
                     variable: variable.clone(),
                 });
             };
-            Token::new(&Secret::new(text), format!("environment variable `{variable}`")).map(Some)
+            Token::new(
+                &Secret::new(text),
+                format!("environment variable `{variable}`"),
+            )
+            .map(Some)
         }
         TokenSource::File(path) => {
             let path = root.join(path);
@@ -110,7 +114,10 @@ mod tests {
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
-        assert!(err.contains("`MY_TOKEN`") && err.contains("not set"), "{err}");
+        assert!(
+            err.contains("`MY_TOKEN`") && err.contains("not set"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -131,14 +138,18 @@ mod tests {
             (env::HTTP_TOKEN_FILE, file.to_string_lossy().into_owned()),
             (env::HTTP_TOKEN, "from-env".into()),
         ]);
-        let token = resolve(&TokenSource::Default, &env, Path::new("/")).ok().flatten();
+        let token = resolve(&TokenSource::Default, &env, Path::new("/"))
+            .ok()
+            .flatten();
         assert_eq!(header_text(token), Some("from-file".into()));
     }
 
     #[test]
     fn consul_token_is_the_last_resort_and_nothing_means_no_token() {
         let env = Env::from_vars([(env::HTTP_TOKEN, "from-env")]);
-        let token = resolve(&TokenSource::Default, &env, Path::new("/")).ok().flatten();
+        let token = resolve(&TokenSource::Default, &env, Path::new("/"))
+            .ok()
+            .flatten();
         assert_eq!(header_text(token), Some("from-env".into()));
         let none = resolve(&TokenSource::Default, &Env::default(), Path::new("/"));
         assert!(matches!(none, Ok(None)));
@@ -147,7 +158,9 @@ mod tests {
     #[test]
     fn the_header_is_marked_sensitive() {
         let env = Env::from_vars([("T", "canary-secret")]);
-        let token = resolve(&TokenSource::Env("T".into()), &env, Path::new("/")).ok().flatten();
+        let token = resolve(&TokenSource::Env("T".into()), &env, Path::new("/"))
+            .ok()
+            .flatten();
         let token = token.expect("a token");
         assert!(token.header.is_sensitive());
         assert!(!format!("{:?}", token.header).contains("canary-secret"));
@@ -156,7 +169,9 @@ mod tests {
     #[test]
     fn a_missing_token_file_is_an_error_naming_it() {
         let source = TokenSource::File(PathBuf::from("missing.token"));
-        let err = resolve(&source, &Env::default(), Path::new("/ws")).err().map(|e| e.to_string());
+        let err = resolve(&source, &Env::default(), Path::new("/ws"))
+            .err()
+            .map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.contains("/ws/missing.token")));
     }
 }

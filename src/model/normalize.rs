@@ -667,7 +667,10 @@ mod tests {
             &json!({ "TLS": { "b": 1 }, "Name": "mesh", "Kind": "mesh", "AllowEnablingPermissiveMutualTLS": true }),
         );
         let keys: Vec<&String> = value.as_object().expect("object").keys().collect();
-        assert_eq!(keys, ["Kind", "Name", "AllowEnablingPermissiveMutualTLS", "TLS"]);
+        assert_eq!(
+            keys,
+            ["Kind", "Name", "AllowEnablingPermissiveMutualTLS", "TLS"]
+        );
     }
 
     #[test]
@@ -687,23 +690,45 @@ mod tests {
     /// Any JSON, with keys drawn from the ones `canonical` treats specially.
     fn json_value() -> impl Strategy<Value = Value> {
         let key = prop::sample::select(vec![
-            "Kind", "Name", "Sources", "Namespace", "Partition", "Peer", "Type", "Precedence",
-            "Permissions", "HTTP", "Methods", "Meta", "Hash", "ConnectTimeout", "Services",
-            "x", "mode", "protocol",
+            "Kind",
+            "Name",
+            "Sources",
+            "Namespace",
+            "Partition",
+            "Peer",
+            "Type",
+            "Precedence",
+            "Permissions",
+            "HTTP",
+            "Methods",
+            "Meta",
+            "Hash",
+            "ConnectTimeout",
+            "Services",
+            "x",
+            "mode",
+            "protocol",
         ]);
         let leaf = prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
             (-3i64..3).prop_map(Value::from),
             prop_oneof![Just(0.0), Just(2.0), Just(2.5)].prop_map(Value::from),
-            prop::sample::select(vec!["", "*", "default", "consul", "get", "web", "90s", "0s"])
-                .prop_map(Value::from),
+            prop::sample::select(vec![
+                "", "*", "default", "consul", "get", "web", "90s", "0s"
+            ])
+            .prop_map(Value::from),
         ];
         leaf.prop_recursive(4, 48, 6, move |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
                 prop::collection::vec((key.clone(), inner), 0..5).prop_map(|members| {
-                    Value::Object(members.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+                    Value::Object(
+                        members
+                            .into_iter()
+                            .map(|(k, v)| (k.to_owned(), v))
+                            .collect(),
+                    )
                 }),
             ]
         })

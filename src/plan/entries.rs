@@ -71,7 +71,12 @@ fn cluster_changes(
             continue;
         }
         let object = object(key);
-        changes.extend(entry_change(cluster, &object, &entry.entry, live_entries.get(&object)));
+        changes.extend(entry_change(
+            cluster,
+            &object,
+            &entry.entry,
+            live_entries.get(&object),
+        ));
         wanted.push(object);
     }
     for (object, entry) in &live_entries {
@@ -147,7 +152,7 @@ fn bare(cluster: &str, object: &EntryObject, action: Action, modify_index: u64) 
 
 /// The PUT body: the entry as declared, plus the ownership mark in its `Meta` (in whatever
 /// spelling the file used for `Meta`; Consul matches keys case-insensitively).
-pub(crate) fn body(entry: &ConfigEntry) -> Value {
+fn body(entry: &ConfigEntry) -> Value {
     let mut body = entry.to_json();
     if let Value::Object(map) = &mut body {
         let key = map
@@ -155,9 +160,7 @@ pub(crate) fn body(entry: &ConfigEntry) -> Value {
             .find(|key| fold_key(key) == "meta")
             .cloned()
             .unwrap_or_else(|| "Meta".to_owned());
-        let meta = map
-            .entry(key)
-            .or_insert_with(|| Value::Object(Map::new()));
+        let meta = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
         if !meta.is_object() {
             *meta = Value::Object(Map::new());
         }
@@ -183,10 +186,13 @@ fn without_mark(entry: &Value) -> Value {
     if let Value::Object(map) = &mut entry {
         let meta_key = map.keys().find(|key| fold_key(key) == "meta").cloned();
         if let Some(key) = meta_key {
-            let empty = map.get_mut(&key).and_then(Value::as_object_mut).is_some_and(|meta| {
-                meta.remove(MANAGED_BY_KEY);
-                meta.is_empty()
-            });
+            let empty = map
+                .get_mut(&key)
+                .and_then(Value::as_object_mut)
+                .is_some_and(|meta| {
+                    meta.remove(MANAGED_BY_KEY);
+                    meta.is_empty()
+                });
             if empty {
                 map.remove(&key);
             }
@@ -197,7 +203,7 @@ fn without_mark(entry: &Value) -> Value {
 
 /// The paths at which `before` and `after` differ, in document order: a subtree present on one
 /// side only is one path; lists are compared element by element.
-pub(crate) fn changed_paths(before: &Value, after: &Value) -> Vec<String> {
+fn changed_paths(before: &Value, after: &Value) -> Vec<String> {
     let mut paths = Vec::new();
     walk(&Path::root(), Some(before), Some(after), &mut paths);
     paths.into_iter().map(|path| path.to_string()).collect()

@@ -23,7 +23,7 @@ mod order;
 mod peerings;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use change::{
     Action, Change, EntryObject, FORMAT_VERSION, Object, PeeringEnd, PeeringObject, Plan,

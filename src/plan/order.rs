@@ -78,7 +78,7 @@ fn loses_l7(change: &Change) -> bool {
 }
 
 /// Whether an intentions entry (canonical JSON) has a source with `Permissions`.
-pub(crate) fn has_l7(entry: &Value) -> bool {
+fn has_l7(entry: &Value) -> bool {
     let sources = member(entry, "sources").and_then(Value::as_array);
     sources.is_some_and(|sources| {
         sources

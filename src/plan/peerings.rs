@@ -93,7 +93,9 @@ impl<'a> Read<'a> {
         }
         sides
             .iter()
-            .filter_map(|(role, side, seen)| seen.filter(|seen| !seen.is_managed()).map(|_| (role, side)))
+            .filter_map(|(role, side, seen)| {
+                seen.filter(|seen| !seen.is_managed()).map(|_| (role, side))
+            })
             .map(|(role, side)| self.adopt(*role, side))
             .collect()
     }
@@ -108,7 +110,12 @@ impl<'a> Read<'a> {
     }
 
     /// Why `side` needs re-establishing, if it does.
-    fn problem(&self, role: Role, side: &PeeringSide, seen: Option<&LivePeering>) -> Option<String> {
+    fn problem(
+        &self,
+        role: Role,
+        side: &PeeringSide,
+        seen: Option<&LivePeering>,
+    ) -> Option<String> {
         let cluster = &side.cluster;
         let Some(seen) = seen else {
             return Some(format!("{cluster}'s side is gone"));
@@ -182,8 +189,14 @@ impl<'a> Read<'a> {
             dialer: Some(end(&spec.dialer, self.dialer)),
             meta,
             server_external_addresses: spec.server_external_addresses.clone(),
-            token_out: spec.token_out.as_ref().map(|path| path.display().to_string()),
-            token_file: spec.token_file.as_ref().map(|path| path.display().to_string()),
+            token_out: spec
+                .token_out
+                .as_ref()
+                .map(|path| path.display().to_string()),
+            token_file: spec
+                .token_file
+                .as_ref()
+                .map(|path| path.display().to_string()),
         };
         peering_change(&side.cluster, object, action, seen, reason)
     }
@@ -278,14 +291,23 @@ fn delete(cluster: &str, name: &str, peering: &LivePeering) -> Change {
         token_file: None,
     };
     let (destructive, reason) = match peering.state {
-        PeeringState::Terminated => (false, "no file declares it; the other side already deleted its half"),
+        PeeringState::Terminated => (
+            false,
+            "no file declares it; the other side already deleted its half",
+        ),
         PeeringState::Deleting => (false, "no file declares it; it is already being deleted"),
         _ => (
             true,
             "no file declares it; deleting stops replication and deletes the data imported through it",
         ),
     };
-    let mut change = peering_change(cluster, object, Action::Delete, Some(peering), Some(reason.to_owned()));
+    let mut change = peering_change(
+        cluster,
+        object,
+        Action::Delete,
+        Some(peering),
+        Some(reason.to_owned()),
+    );
     change.destructive = destructive;
     change
 }

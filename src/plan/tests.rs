@@ -74,7 +74,7 @@ fn digest(plan: &Plan) -> Vec<String> {
 }
 
 /// A workspace with these clusters and nothing else.
-fn workspace(clusters: &[&str]) -> Desired {
+pub(crate) fn workspace(clusters: &[&str]) -> Desired {
     let clusters = clusters
         .iter()
         .map(|name| {
@@ -98,8 +98,15 @@ fn workspace(clusters: &[&str]) -> Desired {
 }
 
 /// A config entry from its JSON, typed for the two typed kinds.
-fn config_entry(json: Value) -> ConfigEntry {
-    let kind = json["Kind"].as_str().unwrap_or_default().to_owned();
+pub(crate) fn config_entry(json: Value) -> ConfigEntry {
+    let member = |key: &str| {
+        json.as_object()
+            .and_then(|map| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
+            .and_then(|(_, v)| v.as_str())
+            .map(str::to_owned)
+    };
+    let kind = member("kind").expect("a kind");
+    let name = member("name").expect("a name");
     match kind.as_str() {
         "exported-services" => ConfigEntry::ExportedServices(
             serde_json::from_value(json).expect("valid exported-services"),
@@ -108,12 +115,6 @@ fn config_entry(json: Value) -> ConfigEntry {
             serde_json::from_value(json).expect("valid service-intentions"),
         ),
         _ => {
-            let name = json
-                .as_object()
-                .and_then(|map| map.iter().find(|(k, _)| k.eq_ignore_ascii_case("name")))
-                .and_then(|(_, v)| v.as_str())
-                .expect("a name")
-                .to_owned();
             let Value::Object(body) = json else {
                 panic!("an object")
             };
@@ -129,19 +130,23 @@ fn config_entry(json: Value) -> ConfigEntry {
 }
 
 /// Declares `json` on `cluster`.
-fn declare(desired: &mut Desired, cluster: &str, json: Value) {
+pub(crate) fn declare(desired: &mut Desired, cluster: &str, json: Value) {
     let entry = config_entry(json);
-    desired.entries.entry(cluster.to_owned()).or_default().insert(
-        entry.key(),
-        DesiredEntry {
-            entry,
-            files: vec![PathBuf::from(format!("{cluster}/entry.hcl"))],
-        },
-    );
+    desired
+        .entries
+        .entry(cluster.to_owned())
+        .or_default()
+        .insert(
+            entry.key(),
+            DesiredEntry {
+                entry,
+                files: vec![PathBuf::from(format!("{cluster}/entry.hcl"))],
+            },
+        );
 }
 
 /// Read clusters with no peerings and no entries, listed for [`KINDS`].
-fn live(clusters: &[&str]) -> Live {
+pub(crate) fn live(clusters: &[&str]) -> Live {
     let clusters = clusters
         .iter()
         .map(|name| {
@@ -158,7 +163,7 @@ fn live(clusters: &[&str]) -> Live {
 }
 
 /// Puts `body` on `cluster` as Consul returned it, at `modify_index`.
-fn put_live(live: &mut Live, cluster: &str, body: Value, modify_index: u64) {
+pub(crate) fn put_live(live: &mut Live, cluster: &str, body: Value, modify_index: u64) {
     let entry = config_entry(body.clone());
     let Value::Object(body) = body else {
         panic!("an object")
@@ -171,7 +176,7 @@ fn put_live(live: &mut Live, cluster: &str, body: Value, modify_index: u64) {
 }
 
 /// `json` with the ownership mark added to its `Meta`.
-fn marked(mut json: Value) -> Value {
+pub(crate) fn marked(mut json: Value) -> Value {
     let meta = json
         .as_object_mut()
         .expect("an object")
@@ -181,7 +186,7 @@ fn marked(mut json: Value) -> Value {
     json
 }
 
-fn side(cluster: &str, peer_name: &str, ours: bool) -> PeeringSide {
+pub(crate) fn side(cluster: &str, peer_name: &str, ours: bool) -> PeeringSide {
     PeeringSide {
         cluster: cluster.to_owned(),
         peer_name: peer_name.to_owned(),
@@ -191,7 +196,7 @@ fn side(cluster: &str, peer_name: &str, ours: bool) -> PeeringSide {
 }
 
 /// A peering whose sides are both clusters of the workspace, with the default names.
-fn peering(acceptor: &str, dialer: &str) -> PeeringSpec {
+pub(crate) fn peering(acceptor: &str, dialer: &str) -> PeeringSpec {
     PeeringSpec {
         acceptor: side(acceptor, dialer, true),
         dialer: side(dialer, acceptor, true),
@@ -203,7 +208,7 @@ fn peering(acceptor: &str, dialer: &str) -> PeeringSpec {
 }
 
 /// Only the acceptor is ours; the token goes to `tokens/<dialer>.token`.
-fn acceptor_only(acceptor: &str, dialer: &str) -> PeeringSpec {
+pub(crate) fn acceptor_only(acceptor: &str, dialer: &str) -> PeeringSpec {
     PeeringSpec {
         dialer: side(dialer, acceptor, false),
         token_out: Some(PathBuf::from(format!("tokens/{dialer}.token"))),
@@ -212,7 +217,7 @@ fn acceptor_only(acceptor: &str, dialer: &str) -> PeeringSpec {
 }
 
 /// Only the dialer is ours; the token comes from `tokens/<acceptor>.token`.
-fn dialer_only(acceptor: &str, dialer: &str) -> PeeringSpec {
+pub(crate) fn dialer_only(acceptor: &str, dialer: &str) -> PeeringSpec {
     PeeringSpec {
         acceptor: side(acceptor, dialer, false),
         token_file: Some(PathBuf::from(format!("tokens/{acceptor}.token"))),
@@ -222,13 +227,13 @@ fn dialer_only(acceptor: &str, dialer: &str) -> PeeringSpec {
 
 /// How a live peering side looks.
 #[derive(Clone, Copy)]
-enum Role {
+pub(crate) enum Role {
     Acceptor,
     Dialer,
 }
 
 /// Puts a peering side named `name` on `cluster`.
-fn put_peering(
+pub(crate) fn put_peering(
     live: &mut Live,
     cluster: &str,
     name: &str,
@@ -265,6 +270,11 @@ fn put_peering(
 
 /// The kinds of the live clusters, for tests that narrow them.
 fn set_kinds(live: &mut Live, cluster: &str, kinds: &[&str]) {
-    live.clusters.get_mut(cluster).expect("a live cluster").kinds =
-        kinds.iter().map(|kind| (*kind).to_owned()).collect::<BTreeSet<_>>();
+    live.clusters
+        .get_mut(cluster)
+        .expect("a live cluster")
+        .kinds = kinds
+        .iter()
+        .map(|kind| (*kind).to_owned())
+        .collect::<BTreeSet<_>>();
 }

@@ -100,14 +100,21 @@ fn change_block(change: &Change) -> String {
         escape(symbol(change.action)),
         escape(&headline(change))
     );
-    for note in notes(change) {
-        block.push_str(&format!("- {}\n", escape_markdown(&escape(&note))));
+    let notes = notes(change);
+    for note in &notes {
+        block.push_str(&format!("- {}\n", escape_markdown(&escape(note))));
     }
-    let lines: Vec<String> = diff::lines(change).iter().map(diff::Line::unified).collect();
+    let lines: Vec<String> = diff::lines(change)
+        .iter()
+        .map(diff::Line::unified)
+        .collect();
     if !lines.is_empty() {
+        if !notes.is_empty() {
+            block.push('\n');
+        }
         let body = lines.join("\n");
         let fence = fence(&body);
-        block.push_str(&format!("\n{fence}diff\n{body}\n{fence}\n"));
+        block.push_str(&format!("{fence}diff\n{body}\n{fence}\n"));
     }
     block.push_str("\n</details>\n");
     block
@@ -115,11 +122,7 @@ fn change_block(change: &Change) -> String {
 
 /// A code fence longer than any run of backticks in `body`, so that it cannot end early.
 fn fence(body: &str) -> String {
-    let longest = body
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     "`".repeat(longest.max(2) + 1)
 }
 

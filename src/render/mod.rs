@@ -38,7 +38,12 @@ pub(crate) fn headline(change: &Change) -> String {
         Action::Establish => "established",
         Action::Reestablish => "re-established",
     };
-    format!("{} will be {done}", change.object)
+    let warning = if change.destructive {
+        " (destructive)"
+    } else {
+        ""
+    };
+    format!("{} will be {done}{warning}", change.object)
 }
 
 /// The lines that explain a change: how a peering is made, why, which fields change, and a

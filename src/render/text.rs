@@ -35,7 +35,11 @@ pub fn render(plan: &Plan, out: &mut impl Write, options: Options) -> io::Result
             continue;
         }
         writeln!(out)?;
-        writeln!(out, "{}", paint.style(&format!("cluster {cluster}"), bold()))?;
+        writeln!(
+            out,
+            "{}",
+            paint.style(&format!("cluster {cluster:?}"), bold())
+        )?;
         for change in changes {
             change_block(change, out, paint)?;
         }

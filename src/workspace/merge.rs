@@ -44,17 +44,20 @@ pub fn merge(parts: &[Part], diags: &mut Vec<Diagnostic>) -> BTreeMap<EntryKey, 
             (ConfigEntry::ServiceIntentions(into), ConfigEntry::ServiceIntentions(from)) => {
                 merge_intentions(into, from)
             }
-            _ => Some(Path::root().key("Name")),
+            _ => Some(Conflict::Kind),
         };
         match conflict {
             None => existing.files.push(part.file.rel.clone()),
-            Some(path) => diags.push(declared_twice(
+            Some(Conflict::Kind) => diags.push(declared_twice(
                 &format!("`{key}`"),
                 &parts[*first],
-                &path,
+                &Path::root().key("Name"),
                 part,
-                &path,
+                &Path::root().key("Name"),
             )),
+            Some(Conflict::Field(path)) => {
+                diags.push(disagree(&key, &parts[*first], part, &path));
+            }
         }
     }
     merged
@@ -130,21 +133,29 @@ fn members(entry: &ConfigEntry) -> Vec<(String, Path)> {
     }
 }
 
-/// Appends `from`'s services; `Some(path)` when the parts disagree on something only one may set.
-fn merge_exports(into: &mut ExportedServices, from: &ExportedServices) -> Option<Path> {
-    into.services.extend(from.services.iter().cloned());
-    merge_meta(&mut into.meta, &from.meta)
+/// Why two parts cannot be merged.
+enum Conflict {
+    /// The kind is not one that may be split over files.
+    Kind,
+    /// Both parts set this field, differently.
+    Field(Path),
 }
 
-/// Appends `from`'s sources; `Some(path)` when the parts disagree on something only one may set.
-fn merge_intentions(into: &mut ServiceIntentions, from: &ServiceIntentions) -> Option<Path> {
+/// Appends `from`'s services; a conflict when the parts set one field differently.
+fn merge_exports(into: &mut ExportedServices, from: &ExportedServices) -> Option<Conflict> {
+    into.services.extend(from.services.iter().cloned());
+    merge_meta(&mut into.meta, &from.meta).map(Conflict::Field)
+}
+
+/// Appends `from`'s sources; a conflict when the parts set one field differently.
+fn merge_intentions(into: &mut ServiceIntentions, from: &ServiceIntentions) -> Option<Conflict> {
     into.sources.extend(from.sources.iter().cloned());
     match (&into.jwt, &from.jwt) {
-        (Some(a), Some(b)) if a != b => return Some(Path::root().key("JWT")),
+        (Some(a), Some(b)) if a != b => return Some(Conflict::Field(Path::root().key("JWT"))),
         (None, Some(b)) => into.jwt = Some(b.clone()),
         _ => {}
     }
-    merge_meta(&mut into.meta, &from.meta)
+    merge_meta(&mut into.meta, &from.meta).map(Conflict::Field)
 }
 
 /// Meta pairs from several parts are combined; one key with two values is a conflict.
@@ -164,6 +175,22 @@ fn merge_meta(
         }
     }
     None
+}
+
+/// The parts of one split entry set the same field to different values.
+fn disagree(key: &EntryKey, first: &Part, again: &Part, path: &Path) -> Diagnostic {
+    Diagnostic::error(format!("`{path}` of `{key}` differs between files"))
+        .at(
+            &again.file.shown,
+            again.file.tree.span_of(path, false),
+            "set here",
+        )
+        .also(
+            &first.file.shown,
+            first.file.tree.span_of(path, false),
+            "and differently here",
+        )
+        .help("set it in one of the files, or to the same value in each")
 }
 
 fn declared_twice(

@@ -90,6 +90,18 @@ struct Loader<'a> {
 
 impl Loader<'_> {
     fn load(&mut self) -> Option<Desired> {
+        if !self.root.is_dir() {
+            let what = if self.root.exists() {
+                "is not a folder"
+            } else {
+                "does not exist"
+            };
+            self.diags.push(Diagnostic::error(format!(
+                "`{}` {what}",
+                self.root.display()
+            )));
+            return None;
+        }
         let (path, format) = match discover::workspace_file(self.root) {
             WorkspaceFile::One(path, format) => (path, format),
             WorkspaceFile::None => {
@@ -111,7 +123,10 @@ impl Loader<'_> {
             }
         };
         let rel = PathBuf::from(path.file_name()?);
-        let mut file = self.parse(rel, format)?;
+        let before = self.diags.len();
+        let parsed = self.parse(rel, format);
+        self.redact_token_lines(&path, before);
+        let mut file = parsed?;
         resolve::refuse_literal_tokens(&mut file, &mut self.diags);
         let raw: RawWorkspace = match deserialize::from_node(&file.tree) {
             Ok(raw) => raw,
@@ -180,6 +195,21 @@ impl Loader<'_> {
         }
     }
 
+    /// A syntax error can stop parsing before literal tokens are found in the tree, so the
+    /// workspace file's diagnostics from `first` on also hide, line by line, anything written
+    /// after a token key.
+    fn redact_token_lines(&mut self, path: &Path, first: usize) {
+        let Some(text) = self.sources.get(path) else {
+            return;
+        };
+        let spans = resolve::literal_token_lines(text);
+        for diagnostic in &mut self.diags[first..] {
+            for span in &spans {
+                diagnostic.redact.push((path.to_path_buf(), span.clone()));
+            }
+        }
+    }
+
     /// Reads and parses one file; problems go to the diagnostics.
     fn parse(&mut self, rel: PathBuf, format: Format) -> Option<Parsed> {
         let shown = self.root.join(&rel);
@@ -192,6 +222,11 @@ impl Loader<'_> {
                 )));
                 return None;
             }
+        };
+        // Editors on Windows may start a file with a byte-order mark; it is not content.
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_owned(),
+            None => text,
         };
         self.sources.insert(&shown, text.clone());
         match tree::parse(format, &text) {

@@ -69,6 +69,30 @@ pub fn refuse_literal_tokens(file: &mut Parsed, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Byte ranges of whatever follows `token =` (or another literal-token key) on each line of a
+/// workspace file's text, for redaction when the file cannot be parsed into a tree.
+pub fn literal_token_lines(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut spans = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let key_len = trimmed
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '"'))
+            .unwrap_or(trimmed.len());
+        let key = trimmed[..key_len].trim_matches('"');
+        let after_key = &trimmed[key_len..];
+        let rest = after_key.trim_start();
+        if LITERAL_TOKEN_KEYS.contains(&key) && (rest.starts_with('=') || rest.starts_with(':')) {
+            let operator = after_key.len() - rest.len() + 1;
+            let value_start = start + indent + key_len + operator;
+            spans.push(value_start..start + line.trim_end().len());
+        }
+        start += line.len();
+    }
+    spans
+}
+
 /// Clusters and peerings from the raw workspace file; problems go to `diags`.
 pub fn resolve(
     raw: RawWorkspace,
@@ -85,6 +109,7 @@ pub fn resolve(
             (name, spec)
         })
         .collect();
+    overlapping_entries(&clusters, &mut problems);
     let peerings = raw
         .peering
         .into_iter()
@@ -135,8 +160,13 @@ fn cluster(name: &str, raw: RawCluster, path: &Path, problems: &mut Vec<Problem>
     if let Some(address) = &raw.address {
         check_address(address, &path.key("address"), problems);
     }
-    let entries_dir = PathBuf::from(raw.entries.unwrap_or_else(|| name.to_owned()));
-    if !is_inside_workspace(&entries_dir) {
+    let written = PathBuf::from(raw.entries.unwrap_or_else(|| name.to_owned()));
+    // `./east` and `east` are one folder.
+    let entries_dir: PathBuf = written
+        .components()
+        .filter(|c| *c != Component::CurDir)
+        .collect();
+    if !is_inside_workspace(&written) {
         problems.push(Problem::value(
             path.key("entries"),
             "`entries` must be a folder inside the workspace (relative, without `..`)",
@@ -152,6 +182,29 @@ fn cluster(name: &str, raw: RawCluster, path: &Path, problems: &mut Vec<Problem>
         tls: raw
             .tls
             .map(|tls| self::tls(tls, &path.key("tls"), problems)),
+    }
+}
+
+/// One folder of entries per cluster: a folder inside another cluster's would apply the same
+/// files to both.
+fn overlapping_entries(clusters: &BTreeMap<String, ClusterSpec>, problems: &mut Vec<Problem>) {
+    for (name, cluster) in clusters {
+        let other = clusters.iter().find(|(other, spec)| {
+            *other != name && cluster.entries_dir.starts_with(&spec.entries_dir)
+        });
+        if let Some((other, spec)) = other {
+            problems.push(
+                Problem::value(
+                    Path::root().key("cluster").key(name),
+                    format!(
+                        "the entries of `{name}` (`{}`) are inside those of `{other}` (`{}`)",
+                        cluster.entries_dir.display(),
+                        spec.entries_dir.display()
+                    ),
+                )
+                .with_help("give each cluster a folder of its own with `entries`"),
+            );
+        }
     }
 }
 
@@ -439,6 +492,15 @@ mod tests {
         assert!(!is_peer_name("a-"));
         assert!(!is_peer_name(&"a".repeat(64)));
         assert!(!is_peer_name(""));
+    }
+
+    #[test]
+    fn token_lines_are_found_even_in_unparsable_text() {
+        let text = "cluster \"a\" {\n  token = \"s3cr3t\n}\n";
+        let spans = literal_token_lines(text);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(&text[spans[0].clone()], " \"s3cr3t");
+        assert!(literal_token_lines("token_env = \"X\"\n").is_empty());
     }
 
     #[test]

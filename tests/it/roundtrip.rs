@@ -143,7 +143,7 @@ impl Scratch {
 /// take for syntax: quotes, backslashes, line breaks, HCL's `${` and `%{`, TOML's `'''`.
 fn text() -> impl Strategy<Value = String> {
     let tricky = prop::sample::select(vec![
-        "\"", "\\", "\n", "\r\n", "\t", "${", "%{", "$${", "}", "'''", "\"\"\"", "#", "//", "é",
+        "\"", "\\", "\n", "\r\n", "\t", "${", "%{", "$", "%", "}", "'''", "\"\"\"", "#", "//", "é",
         "🦀", "\u{7f}", "\u{1}", "\u{feff}", " ", "x",
     ]);
     prop_oneof![
@@ -151,6 +151,20 @@ fn text() -> impl Strategy<Value = String> {
         2 => "\\PC{0,16}",
         2 => prop::collection::vec(tricky, 0..8).prop_map(|pieces| pieces.concat()),
     ]
+    .prop_filter(
+        "hcl-rs cannot write `$` or `%` before `${` or `%{`",
+        |text| !hcl_rs_mangles(text),
+    )
+}
+
+/// Whether hcl-rs 0.20 writes `text` as an HCL string that reads back as something else: its
+/// marker escaping (`hcl_primitives::template::escape_markers`) skips the character after
+/// every `$` or `%`, so in `$${`, `%${`, `$%{` and `%%{` the marker is left unescaped. Such
+/// text is kept out of the generated models; [`hcl_rs_marker_escaping`] shows the bug.
+fn hcl_rs_mangles(text: &str) -> bool {
+    text.as_bytes()
+        .windows(3)
+        .any(|w| matches!(w, [b'$' | b'%', b'$' | b'%', b'{']))
 }
 
 fn non_empty_text() -> impl Strategy<Value = String> {
@@ -1052,39 +1066,48 @@ fn split(entry: &ConfigEntry, cuts: &[Index], n: usize) -> Vec<ConfigEntry> {
         bounds.sort_unstable();
         bounds.windows(2).map(|w| w[0]..w[1]).collect()
     };
-    let deal = |meta: &BTreeMap<String, String>, part: usize| -> BTreeMap<String, String> {
+    // Meta pair `i` goes to part `i % parts`.
+    let deal = |meta: &BTreeMap<String, String>, part: usize, parts: usize| {
         meta.iter()
             .enumerate()
-            .filter(|(i, _)| i % n == part)
+            .filter(|(i, _)| i % parts == part)
             .map(|(_, (k, v))| (k.clone(), v.clone()))
-            .collect()
+            .collect::<BTreeMap<_, _>>()
     };
     match entry {
-        ConfigEntry::ExportedServices(e) => runs(e.services.len())
-            .into_iter()
-            .enumerate()
-            .map(|(part, run)| {
-                ConfigEntry::ExportedServices(ExportedServices {
-                    services: e.services[run].to_vec(),
-                    meta: deal(&e.meta, part),
-                    ..e.clone()
+        ConfigEntry::ExportedServices(e) => {
+            let runs = runs(e.services.len());
+            let parts = runs.len();
+            runs.into_iter()
+                .enumerate()
+                .map(|(part, run)| {
+                    ConfigEntry::ExportedServices(ExportedServices {
+                        services: e.services[run].to_vec(),
+                        meta: deal(&e.meta, part, parts),
+                        ..e.clone()
+                    })
                 })
-            })
-            .collect(),
-        ConfigEntry::ServiceIntentions(e) => runs(e.sources.len())
-            .into_iter()
-            // Every part must have a source of its own: an intentions file without one is invalid.
-            .filter(|run| !run.is_empty())
-            .enumerate()
-            .map(|(part, run)| {
-                ConfigEntry::ServiceIntentions(ServiceIntentions {
-                    sources: e.sources[run].to_vec(),
-                    meta: deal(&e.meta, part),
-                    jwt: if part == 0 { e.jwt.clone() } else { None },
-                    ..e.clone()
+                .collect()
+        }
+        ConfigEntry::ServiceIntentions(e) => {
+            // Every part needs a source of its own: an intentions file without one is invalid.
+            let runs: Vec<_> = runs(e.sources.len())
+                .into_iter()
+                .filter(|run| !run.is_empty())
+                .collect();
+            let parts = runs.len();
+            runs.into_iter()
+                .enumerate()
+                .map(|(part, run)| {
+                    ConfigEntry::ServiceIntentions(ServiceIntentions {
+                        sources: e.sources[run].to_vec(),
+                        meta: deal(&e.meta, part, parts),
+                        jwt: if part == 0 { e.jwt.clone() } else { None },
+                        ..e.clone()
+                    })
                 })
-            })
-            .collect(),
+                .collect()
+        }
         ConfigEntry::Other(_) => vec![entry.clone()],
     }
 }
@@ -1240,5 +1263,18 @@ proptest! {
         prop_assert_eq!(&desired.clusters, &clusters, "\n{}", scratch.dump());
         prop_assert_eq!(&desired.peerings, &peerings, "\n{}", scratch.dump());
         prop_assert_eq!(loaded_entries(&desired), world.expected_entries(), "\n{}", scratch.dump());
+    }
+}
+
+/// The bug [`hcl_rs_mangles`] keeps out of the properties, as a reproduction: hcl-rs writes the
+/// description `$${x}` as `"$${x}"`, which any HCL reader (meshplan's too) reads as `${x}`.
+/// meshplan itself is right here: it reads `"$$${x}"`, the correct escape, as `$${x}`.
+#[test]
+#[ignore = "hcl-rs 0.20 / hcl-primitives 0.1.13 leave a marker after `$` or `%` unescaped"]
+fn hcl_rs_marker_escaping() {
+    for text in ["$${x}", "%${x}", "$%{x}", "%%{x}"] {
+        let written = hcl::to_string(&json!({ "Description": text })).expect("serializes");
+        let read: Value = hcl::from_str(&written).expect("parses");
+        assert_eq!(read["Description"], text, "written as {written}");
     }
 }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-/// The token written literally in `bad/literal-token/meshplan.hcl`.
+/// The token written literally in `bad/literal-token*/meshplan.hcl`.
 const LITERAL_TOKEN: &str = "b3a1c6f0-secret-acl-token-9d2e";
 
 /// Runs the real binary from the repository root, so paths show as `tests/cases/...`.
@@ -56,21 +56,25 @@ fn locations(report: &str) -> impl Iterator<Item = &str> {
 /// in the file.
 fn location_problem(location: &str) -> Option<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut parts = location.rsplitn(3, ':');
-    let (column, line, file) = (parts.next()?, parts.next(), parts.next());
-    let (Some(line), Some(file), Ok(column)) = (line, file, column.parse::<usize>()) else {
+    let Some((file, line, column)) = split_location(location) else {
         return (!root.join(location).exists()).then(|| format!("`{location}` does not exist"));
     };
-    let line: usize = line.parse().ok()?;
     let Ok(source) = std::fs::read_to_string(root.join(file)) else {
         return Some(format!("`{location}`: `{file}` is not a readable file"));
     };
     // `split`, not `lines`: an empty file still has a line 1.
-    match source.split('\n').nth(line.checked_sub(1)?) {
+    match line.checked_sub(1).and_then(|i| source.split('\n').nth(i)) {
         Some(text) if (1..=text.chars().count() + 1).contains(&column) => None,
         Some(_) => Some(format!("`{location}`: line {line} has no column {column}")),
         None => Some(format!("`{location}`: `{file}` has no line {line}")),
     }
+}
+
+/// `file:line:column` split into its parts.
+fn split_location(location: &str) -> Option<(&str, usize, usize)> {
+    let (rest, column) = location.rsplit_once(':')?;
+    let (file, line) = rest.rsplit_once(':')?;
+    Some((file, line.parse().ok()?, column.parse().ok()?))
 }
 
 #[test]
@@ -134,7 +138,12 @@ fn bad_cases_fail_with_their_reviewed_diagnostics() {
 
 #[test]
 fn literal_tokens_never_reach_the_output() {
-    let dir = Path::new("tests/cases/bad/literal-token");
+    for case in ["literal-token", "literal-token-in-broken-file"] {
+        assert_token_is_hidden(&Path::new("tests/cases/bad").join(case));
+    }
+}
+
+fn assert_token_is_hidden(dir: &Path) {
     let source = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join(dir)

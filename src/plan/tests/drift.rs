@@ -14,7 +14,8 @@ fn consul_write(body: &Value, index: u64) -> Value {
     match map.get("Kind").and_then(Value::as_str) {
         Some("service-intentions") => intentions_write(map),
         Some("exported-services") => {
-            for service in map["Services"].as_array_mut().into_iter().flatten() {
+            let services = map.get_mut("Services").and_then(Value::as_array_mut);
+            for service in services.into_iter().flatten() {
                 service.as_object_mut().map(|s| s.remove("Namespace"));
             }
         }
@@ -47,7 +48,9 @@ fn intentions_write(map: &mut Map<String, Value>) {
                 *method = json!(method.as_str().unwrap_or_default().to_uppercase());
             }
         }
-        source.as_object_mut().map(|s| s.retain(|_, v| !v.is_null()));
+        source
+            .as_object_mut()
+            .map(|s| s.retain(|_, v| !v.is_null()));
     }
     // Go's sort.SliceStable, highest precedence first.
     sources.sort_by_key(|source| std::cmp::Reverse(source["Precedence"].as_i64()));
@@ -65,17 +68,25 @@ fn apply(plan: &Plan, live: &mut Live) {
 #[test]
 fn the_seed_scenario_applied_and_read_back_plans_empty() {
     let mut desired = workspace(&["cluster-01"]);
-    declare(&mut desired, "cluster-01", json!({ "Kind": "exported-services", "Name": "default",
+    declare(
+        &mut desired,
+        "cluster-01",
+        json!({ "Kind": "exported-services", "Name": "default",
         "Services": [{ "Name": "frontend-service", "Namespace": "default",
-                       "Consumers": [{ "Peer": "cluster-02" }] }] }));
-    declare(&mut desired, "cluster-01", json!({ "Kind": "service-intentions",
+                       "Consumers": [{ "Peer": "cluster-02" }] }] }),
+    );
+    declare(
+        &mut desired,
+        "cluster-01",
+        json!({ "Kind": "service-intentions",
         "Name": "frontend-service", "Sources": [
             { "Name": "*", "Action": "deny" },
             { "Name": "backend-service", "Peer": "cluster-02", "Action": "allow" },
             { "Name": "admin", "Permissions": [
                 { "Action": "allow", "HTTP": { "PathPrefix": "/", "Methods": ["get", "post"] } }
             ] }
-        ] }));
+        ] }),
+    );
     let mut live = live(&["cluster-01"]);
     let first = plan(&desired, &live);
     assert_eq!(first.summary.create, 2);
@@ -92,14 +103,22 @@ struct SourceSpec {
 }
 
 fn source() -> impl Strategy<Value = SourceSpec> {
-    let methods = prop::collection::vec(prop::sample::select(vec!["get", "Post", "PUT", "delete"]), 0..3);
+    let methods = prop::collection::vec(
+        prop::sample::select(vec!["get", "Post", "PUT", "delete"]),
+        0..3,
+    );
     (
         prop::sample::select(vec!["web", "api", "db", "*"]),
         prop::option::of(prop::sample::select(vec!["cluster-02", "cluster-03"])),
         prop::option::of(methods),
         any::<bool>(),
     )
-        .prop_map(|(name, peer, l7, deny)| SourceSpec { name, peer, l7, deny })
+        .prop_map(|(name, peer, l7, deny)| SourceSpec {
+            name,
+            peer,
+            l7,
+            deny,
+        })
 }
 
 fn source_json(spec: &SourceSpec) -> Value {
@@ -134,9 +153,9 @@ fn exports() -> impl Strategy<Value = Value> {
             }
             service
         });
-    prop::collection::vec(service, 0..4).prop_map(|services| {
-        json!({ "Kind": "exported-services", "Name": "default", "Services": services })
-    })
+    prop::collection::vec(service, 0..4).prop_map(
+        |services| json!({ "Kind": "exported-services", "Name": "default", "Services": services }),
+    )
 }
 
 proptest! {

@@ -70,8 +70,14 @@ fn a_managed_entry_that_differs_is_updated_with_the_changed_fields() {
         "cluster-01 update service-intentions/frontend-service cas=12 changed=[Sources[0].Action]",
     );
     let change = &plan(&desired, &live).changes[0];
-    assert_eq!(change.before.as_ref().map(|b| &b["Sources"][0]["Action"]), Some(&json!("allow")));
-    assert_eq!(change.after.as_ref().map(|a| &a["Sources"][0]["Action"]), Some(&json!("deny")));
+    assert_eq!(
+        change.before.as_ref().map(|b| &b["Sources"][0]["Action"]),
+        Some(&json!("allow"))
+    );
+    assert_eq!(
+        change.after.as_ref().map(|a| &a["Sources"][0]["Action"]),
+        Some(&json!("deny"))
+    );
 }
 
 #[test]
@@ -88,7 +94,10 @@ fn an_unmarked_entry_with_the_same_content_is_adopted_and_the_write_adds_the_mar
         "cluster-01 adopt service-intentions/frontend-service cas=7 changed=[Meta]",
     );
     let body = plan(&desired, &live).changes[0].body.clone();
-    assert_eq!(body.map(|b| b["Meta"]["managed-by"].clone()), Some(json!("meshplan")));
+    assert_eq!(
+        body.map(|b| b["Meta"]["managed-by"].clone()),
+        Some(json!("meshplan"))
+    );
 }
 
 #[test]

@@ -24,20 +24,43 @@ fn defaults(name: &str, protocol: &str) -> Value {
 fn peerings_come_first_then_dependencies_then_deletes_in_reverse() {
     let mut desired = workspace(&["cluster-01", "cluster-02"]);
     desired.peerings.push(peering("cluster-01", "cluster-02"));
-    declare(&mut desired, "cluster-01", json!({ "Kind": "exported-services", "Name": "default",
-        "Services": [{ "Name": "web", "Consumers": [{ "Peer": "cluster-02" }] }] }));
+    declare(
+        &mut desired,
+        "cluster-01",
+        json!({ "Kind": "exported-services", "Name": "default",
+        "Services": [{ "Name": "web", "Consumers": [{ "Peer": "cluster-02" }] }] }),
+    );
     declare(&mut desired, "cluster-01", l7_intentions("web"));
     declare(&mut desired, "cluster-01", defaults("web", "http"));
-    declare(&mut desired, "cluster-01", json!({ "Kind": "proxy-defaults", "Name": "global" ,
-        "Config": { "protocol": "http" } }));
-    declare(&mut desired, "cluster-01", json!({ "Kind": "jwt-provider", "Name": "okta",
-        "Issuer": "https://okta" }));
+    declare(
+        &mut desired,
+        "cluster-01",
+        json!({ "Kind": "proxy-defaults", "Name": "global" ,
+        "Config": { "protocol": "http" } }),
+    );
+    declare(
+        &mut desired,
+        "cluster-01",
+        json!({ "Kind": "jwt-provider", "Name": "okta",
+        "Issuer": "https://okta" }),
+    );
     declare(&mut desired, "cluster-02", l4_intentions("api"));
     let mut live = live(&["cluster-01", "cluster-02"]);
     put_live(&mut live, "cluster-02", marked(l7_intentions("old")), 40);
     put_live(&mut live, "cluster-02", marked(defaults("old", "http")), 41);
-    put_live(&mut live, "cluster-02", marked(json!({ "Kind": "jwt-provider", "Name": "old" })), 42);
-    put_peering(&mut live, "cluster-02", "retired", (Role::Dialer, "ACTIVE", true), 43);
+    put_live(
+        &mut live,
+        "cluster-02",
+        marked(json!({ "Kind": "jwt-provider", "Name": "old" })),
+        42,
+    );
+    put_peering(
+        &mut live,
+        "cluster-02",
+        "retired",
+        (Role::Dialer, "ACTIVE", true),
+        43,
+    );
     check(
         &desired,
         &live,
@@ -66,7 +89,7 @@ fn intentions_that_drop_l7_go_before_the_protocol_change() {
     check(
         &desired,
         &live,
-        "cluster-01 update service-intentions/web cas=5 changed=[Sources[0].Action, Sources[0].Permissions]
+        "cluster-01 update service-intentions/web cas=5 changed=[Sources[0].Permissions, Sources[0].Action]
          cluster-01 update service-defaults/web cas=6 changed=[Protocol]",
     );
 }

@@ -7,7 +7,10 @@ const ACTIVE_ACCEPTOR: (Role, &str, bool) = (Role::Acceptor, "ACTIVE", true);
 const ACTIVE_DIALER: (Role, &str, bool) = (Role::Dialer, "ACTIVE", true);
 
 /// cluster-01 accepts, cluster-02 dials, both ours; sides as given (`None`: absent).
-fn both(acceptor: Option<(Role, &str, bool)>, dialer: Option<(Role, &str, bool)>) -> (Desired, Live) {
+fn both(
+    acceptor: Option<(Role, &str, bool)>,
+    dialer: Option<(Role, &str, bool)>,
+) -> (Desired, Live) {
     let mut desired = workspace(&["cluster-01", "cluster-02"]);
     desired.peerings.push(peering("cluster-01", "cluster-02"));
     let mut live = live(&["cluster-01", "cluster-02"]);
@@ -23,22 +26,42 @@ fn both(acceptor: Option<(Role, &str, bool)>, dialer: Option<(Role, &str, bool)>
 #[test]
 fn both_sides_absent_is_established_on_the_acceptors_cluster() {
     let (desired, live) = both(None, None);
-    check(&desired, &live, "cluster-01 establish peering cluster-02 cas=0");
+    check(
+        &desired,
+        &live,
+        "cluster-01 establish peering cluster-02 cas=0",
+    );
     let plan = plan(&desired, &live);
     let Object::Peering(peering) = &plan.changes[0].object else {
         panic!("a peering")
     };
     let acceptor = peering.acceptor.as_ref().expect("acceptor");
     let dialer = peering.dialer.as_ref().expect("dialer");
-    assert_eq!((acceptor.cluster.as_str(), acceptor.peer_name.as_str()), ("cluster-01", "cluster-02"));
-    assert_eq!((dialer.cluster.as_str(), dialer.peer_name.as_str()), ("cluster-02", "cluster-01"));
-    assert_eq!(peering.meta.get("managed-by").map(String::as_str), Some("meshplan"));
-    assert_eq!(peering.meta.get("owner").map(String::as_str), Some("platform"));
+    assert_eq!(
+        (acceptor.cluster.as_str(), acceptor.peer_name.as_str()),
+        ("cluster-01", "cluster-02")
+    );
+    assert_eq!(
+        (dialer.cluster.as_str(), dialer.peer_name.as_str()),
+        ("cluster-02", "cluster-01")
+    );
+    assert_eq!(
+        peering.meta.get("managed-by").map(String::as_str),
+        Some("meshplan")
+    );
+    assert_eq!(
+        peering.meta.get("owner").map(String::as_str),
+        Some("platform")
+    );
 }
 
 #[test]
 fn both_sides_working_is_no_change() {
-    for (acceptor, dialer) in [("ACTIVE", "ACTIVE"), ("PENDING", "ESTABLISHING"), ("PENDING", "ACTIVE")] {
+    for (acceptor, dialer) in [
+        ("ACTIVE", "ACTIVE"),
+        ("PENDING", "ESTABLISHING"),
+        ("PENDING", "ACTIVE"),
+    ] {
         let (desired, live) = both(
             Some((Role::Acceptor, acceptor, true)),
             Some((Role::Dialer, dialer, true)),
@@ -52,14 +75,26 @@ fn a_missing_or_broken_side_is_reestablished_with_the_reason() {
     let cases = [
         (Some(ACTIVE_ACCEPTOR), None, "cluster-02's side is gone"),
         (None, Some(ACTIVE_DIALER), "cluster-01's side is gone"),
-        (Some(ACTIVE_ACCEPTOR), Some((Role::Dialer, "FAILING", true)), "cluster-02 reports FAILING"),
-        (Some((Role::Acceptor, "FAILING", true)), Some(ACTIVE_DIALER), "cluster-01 reports FAILING"),
+        (
+            Some(ACTIVE_ACCEPTOR),
+            Some((Role::Dialer, "FAILING", true)),
+            "cluster-02 reports FAILING",
+        ),
+        (
+            Some((Role::Acceptor, "FAILING", true)),
+            Some(ACTIVE_DIALER),
+            "cluster-01 reports FAILING",
+        ),
         (
             Some((Role::Acceptor, "TERMINATED", true)),
             Some(ACTIVE_DIALER),
             "cluster-01 reports TERMINATED: the other side deleted its half",
         ),
-        (Some(ACTIVE_ACCEPTOR), Some((Role::Dialer, "DELETING", true)), "cluster-02's side is being deleted"),
+        (
+            Some(ACTIVE_ACCEPTOR),
+            Some((Role::Dialer, "DELETING", true)),
+            "cluster-02's side is being deleted",
+        ),
         (
             Some(ACTIVE_ACCEPTOR),
             Some((Role::Dialer, "PENDING", true)),
@@ -95,7 +130,10 @@ fn a_reestablish_names_every_broken_side() {
 
 #[test]
 fn sides_in_the_wrong_role_are_reestablished_destructively() {
-    let (desired, live) = both(Some((Role::Dialer, "ACTIVE", true)), Some((Role::Acceptor, "ACTIVE", true)));
+    let (desired, live) = both(
+        Some((Role::Dialer, "ACTIVE", true)),
+        Some((Role::Acceptor, "ACTIVE", true)),
+    );
     check(
         &desired,
         &live,
@@ -107,7 +145,10 @@ fn sides_in_the_wrong_role_are_reestablished_destructively() {
 
 #[test]
 fn unmarked_working_sides_are_adopted_one_by_one_without_writing() {
-    let (desired, live) = both(Some((Role::Acceptor, "ACTIVE", false)), Some((Role::Dialer, "ACTIVE", false)));
+    let (desired, live) = both(
+        Some((Role::Acceptor, "ACTIVE", false)),
+        Some((Role::Dialer, "ACTIVE", false)),
+    );
     check(
         &desired,
         &live,
@@ -126,48 +167,100 @@ fn unmarked_working_sides_are_adopted_one_by_one_without_writing() {
 #[test]
 fn only_the_acceptor_ours_is_established_and_reestablished_when_terminated() {
     let mut desired = workspace(&["cluster-01"]);
-    desired.peerings.push(acceptor_only("cluster-01", "partner-east"));
+    desired
+        .peerings
+        .push(acceptor_only("cluster-01", "partner-east"));
     let mut live = live(&["cluster-01"]);
-    check(&desired, &live, "cluster-01 establish peering partner-east cas=0");
+    check(
+        &desired,
+        &live,
+        "cluster-01 establish peering partner-east cas=0",
+    );
     let plan_ = plan(&desired, &live);
     let Object::Peering(peering) = &plan_.changes[0].object else {
         panic!("a peering")
     };
-    assert_eq!(peering.token_out.as_deref(), Some("tokens/partner-east.token"));
+    assert_eq!(
+        peering.token_out.as_deref(),
+        Some("tokens/partner-east.token")
+    );
 
     for state in ["PENDING", "ACTIVE", "FAILING"] {
-        put_peering(&mut live, "cluster-01", "partner-east", (Role::Acceptor, state, true), 5);
+        put_peering(
+            &mut live,
+            "cluster-01",
+            "partner-east",
+            (Role::Acceptor, state, true),
+            5,
+        );
         check(&desired, &live, "");
     }
-    put_peering(&mut live, "cluster-01", "partner-east", (Role::Acceptor, "TERMINATED", true), 5);
+    put_peering(
+        &mut live,
+        "cluster-01",
+        "partner-east",
+        (Role::Acceptor, "TERMINATED", true),
+        5,
+    );
     check(
         &desired,
         &live,
         "cluster-01 re-establish peering partner-east cas=5 \
          why=[cluster-01 reports TERMINATED: the other side deleted its half]",
     );
-    put_peering(&mut live, "cluster-01", "partner-east", (Role::Acceptor, "ACTIVE", false), 5);
-    check(&desired, &live, "cluster-01 adopt peering partner-east cas=5");
+    put_peering(
+        &mut live,
+        "cluster-01",
+        "partner-east",
+        (Role::Acceptor, "ACTIVE", false),
+        5,
+    );
+    check(
+        &desired,
+        &live,
+        "cluster-01 adopt peering partner-east cas=5",
+    );
 }
 
 #[test]
 fn only_the_dialer_ours_is_established_from_the_token_file_and_reestablished_when_broken() {
     let mut desired = workspace(&["cluster-02"]);
-    desired.peerings.push(dialer_only("partner-west", "cluster-02"));
+    desired
+        .peerings
+        .push(dialer_only("partner-west", "cluster-02"));
     let mut live = live(&["cluster-02"]);
-    check(&desired, &live, "cluster-02 establish peering partner-west cas=0");
+    check(
+        &desired,
+        &live,
+        "cluster-02 establish peering partner-west cas=0",
+    );
     let plan_ = plan(&desired, &live);
     let Object::Peering(peering) = &plan_.changes[0].object else {
         panic!("a peering")
     };
-    assert_eq!(peering.token_file.as_deref(), Some("tokens/partner-west.token"));
+    assert_eq!(
+        peering.token_file.as_deref(),
+        Some("tokens/partner-west.token")
+    );
 
     for state in ["ESTABLISHING", "ACTIVE"] {
-        put_peering(&mut live, "cluster-02", "partner-west", (Role::Dialer, state, true), 8);
+        put_peering(
+            &mut live,
+            "cluster-02",
+            "partner-west",
+            (Role::Dialer, state, true),
+            8,
+        );
         check(&desired, &live, "");
     }
     for state in ["FAILING", "TERMINATED", "DELETING", "PENDING"] {
-        put_peering(&mut live, "cluster-02", "partner-west", (Role::Dialer, state, true), 8);
+        put_peering(
+            &mut live,
+            "cluster-02",
+            "partner-west",
+            (Role::Dialer, state, true),
+            8,
+        );
         let plan = plan(&desired, &live);
         assert_eq!(plan.changes.len(), 1, "{state}");
         assert_eq!(plan.changes[0].action, Action::Reestablish, "{state}");
@@ -179,8 +272,20 @@ fn a_managed_peering_no_file_declares_is_deleted_destructively() {
     let desired = workspace(&["cluster-01"]);
     let mut live = live(&["cluster-01"]);
     put_peering(&mut live, "cluster-01", "old", ACTIVE_ACCEPTOR, 3);
-    put_peering(&mut live, "cluster-01", "gone", (Role::Dialer, "TERMINATED", true), 4);
-    put_peering(&mut live, "cluster-01", "going", (Role::Acceptor, "DELETING", true), 5);
+    put_peering(
+        &mut live,
+        "cluster-01",
+        "gone",
+        (Role::Dialer, "TERMINATED", true),
+        4,
+    );
+    put_peering(
+        &mut live,
+        "cluster-01",
+        "going",
+        (Role::Acceptor, "DELETING", true),
+        5,
+    );
     check(
         &desired,
         &live,
@@ -194,8 +299,20 @@ fn a_managed_peering_no_file_declares_is_deleted_destructively() {
 fn an_unmanaged_peering_no_file_declares_is_never_touched() {
     let desired = workspace(&["cluster-01"]);
     let mut live = live(&["cluster-01"]);
-    put_peering(&mut live, "cluster-01", "theirs", (Role::Acceptor, "ACTIVE", false), 3);
-    put_peering(&mut live, "cluster-01", "dead", (Role::Dialer, "TERMINATED", false), 3);
+    put_peering(
+        &mut live,
+        "cluster-01",
+        "theirs",
+        (Role::Acceptor, "ACTIVE", false),
+        3,
+    );
+    put_peering(
+        &mut live,
+        "cluster-01",
+        "dead",
+        (Role::Dialer, "TERMINATED", false),
+        3,
+    );
     check(&desired, &live, "");
 }
 
@@ -226,8 +343,12 @@ fn a_peering_with_a_side_on_a_cluster_that_was_not_read_is_not_planned() {
 #[test]
 fn a_plan_holds_no_token() {
     let mut desired = workspace(&["cluster-01", "cluster-02"]);
-    desired.peerings.push(acceptor_only("cluster-01", "partner-east"));
-    desired.peerings.push(dialer_only("partner-west", "cluster-02"));
+    desired
+        .peerings
+        .push(acceptor_only("cluster-01", "partner-east"));
+    desired
+        .peerings
+        .push(dialer_only("partner-west", "cluster-02"));
     let plan = plan(&desired, &live(&["cluster-01", "cluster-02"]));
     let json = serde_json::to_string(&plan).expect("serializes");
     assert!(!json.to_lowercase().contains("peeringtoken"), "{json}");

@@ -1,0 +1,255 @@
+//! Snapshots of the three renderings of one plan that has every action, with colour off, plus
+//! the properties snapshots cannot show (colour on, Markdown truncation, JSON round trip, the
+//! plan's schema).
+
+use serde_json::{Value, json};
+
+use super::{json as json_renderer, markdown, text};
+use crate::plan::tests::{
+    Role, acceptor_only, declare, dialer_only, live, marked, peering, put_live, put_peering,
+    workspace,
+};
+use crate::plan::{Action, Plan, plan};
+
+fn intentions(name: &str, sources: Value) -> Value {
+    json!({ "Kind": "service-intentions", "Name": name, "Sources": sources })
+}
+
+/// A plan with every action: establish, re-establish, adopt (peering and entry), create,
+/// update, delete (entry and destructive peering).
+fn every_action() -> Plan {
+    let mut desired = workspace(&["cluster-01", "cluster-02"]);
+    desired.peerings.push(peering("cluster-01", "cluster-02"));
+    desired
+        .peerings
+        .push(acceptor_only("cluster-01", "partner-east"));
+    desired
+        .peerings
+        .push(dialer_only("partner-west", "cluster-02"));
+    let frontend = |action: &str| {
+        intentions(
+            "frontend-service",
+            json!([
+                { "Name": "backend-service", "Peer": "cluster-02", "Action": action },
+                { "Name": "*", "Action": "deny" }
+            ]),
+        )
+    };
+    declare(&mut desired, "cluster-01", frontend("allow"));
+    declare(
+        &mut desired,
+        "cluster-01",
+        json!({ "Kind": "exported-services", "Name": "default",
+        "Services": [{ "Name": "frontend-service", "Consumers": [{ "Peer": "cluster-02" }] }] }),
+    );
+    declare(
+        &mut desired,
+        "cluster-01",
+        json!({ "Kind": "service-defaults",
+        "Name": "frontend-service", "Protocol": "http" }),
+    );
+    declare(
+        &mut desired,
+        "cluster-02",
+        intentions(
+            "backend-service",
+            json!([
+                { "Name": "frontend-service", "Peer": "cluster-01", "Permissions": [
+                    { "Action": "allow", "HTTP": { "PathPrefix": "/api", "Methods": ["GET"] } }
+                ] }
+            ]),
+        ),
+    );
+
+    let mut live = live(&["cluster-01", "cluster-02"]);
+    put_live(&mut live, "cluster-01", marked(frontend("deny")), 12);
+    put_live(
+        &mut live,
+        "cluster-01",
+        json!({ "Kind": "service-defaults",
+        "Name": "frontend-service", "Protocol": "tcp", "Expose": {}, "ModifyIndex": 7 }),
+        7,
+    );
+    put_live(
+        &mut live,
+        "cluster-01",
+        marked(intentions(
+            "legacy",
+            json!([
+                { "Name": "old-service", "Action": "allow", "Precedence": 9, "Type": "consul" }
+            ]),
+        )),
+        30,
+    );
+    put_peering(
+        &mut live,
+        "cluster-01",
+        "partner-east",
+        (Role::Acceptor, "TERMINATED", true),
+        41,
+    );
+    put_peering(
+        &mut live,
+        "cluster-01",
+        "retired",
+        (Role::Acceptor, "ACTIVE", true),
+        42,
+    );
+    put_peering(
+        &mut live,
+        "cluster-02",
+        "partner-west",
+        (Role::Dialer, "ACTIVE", false),
+        43,
+    );
+    plan(&desired, &live)
+}
+
+fn text_of(plan: &Plan, color: bool) -> String {
+    let mut out = Vec::new();
+    text::render(plan, &mut out, text::Options { color }).expect("renders");
+    String::from_utf8(out).expect("UTF-8")
+}
+
+fn markdown_of(plan: &Plan) -> String {
+    let mut out = Vec::new();
+    markdown::render(plan, &mut out).expect("renders");
+    String::from_utf8(out).expect("UTF-8")
+}
+
+fn json_of(plan: &Plan) -> String {
+    let mut out = Vec::new();
+    json_renderer::render(plan, &mut out).expect("renders");
+    String::from_utf8(out).expect("UTF-8")
+}
+
+#[test]
+fn the_fixture_has_every_action() {
+    let plan = every_action();
+    for action in [
+        Action::Create,
+        Action::Update,
+        Action::Delete,
+        Action::Adopt,
+        Action::Establish,
+        Action::Reestablish,
+    ] {
+        assert!(
+            plan.changes.iter().any(|change| change.action == action),
+            "{action:?}"
+        );
+    }
+    assert!(plan.changes.iter().any(|change| change.destructive));
+}
+
+#[test]
+fn text_rendering() {
+    insta::assert_snapshot!(text_of(&every_action(), false));
+}
+
+#[test]
+fn markdown_rendering() {
+    insta::assert_snapshot!(markdown_of(&every_action()));
+}
+
+#[test]
+fn json_rendering() {
+    insta::assert_snapshot!(json_of(&every_action()));
+}
+
+#[test]
+fn an_empty_plan_says_the_clusters_match() {
+    let plan = crate::plan::plan(&workspace(&["cluster-01"]), &live(&["cluster-01"]));
+    assert_eq!(
+        text_of(&plan, false),
+        "No changes. The clusters match the files.\n"
+    );
+    assert!(markdown_of(&plan).contains("**No changes. The clusters match the files.**"));
+}
+
+#[test]
+fn colour_is_used_only_when_asked_for() {
+    let plan = every_action();
+    assert!(!text_of(&plan, false).contains('\u{1b}'));
+    let colored = text_of(&plan, true);
+    assert!(colored.contains("\u{1b}[32m+"), "green additions");
+    assert!(colored.contains("\u{1b}[31m-"), "red removals");
+}
+
+#[test]
+fn the_json_rendering_reads_back_as_the_same_plan() {
+    let plan = every_action();
+    let json = json_of(&plan);
+    let read: Plan = serde_json::from_str(&json).expect("reads back");
+    assert_eq!(read, plan);
+    assert!(json.contains("\"format_version\": 1"));
+}
+
+#[test]
+fn markdown_over_the_limit_is_cut_at_a_change_boundary_with_a_note() {
+    let mut desired = workspace(&["cluster-01"]);
+    let mut big_sources = Vec::new();
+    for i in 0..40 {
+        big_sources.push(
+            json!({ "Name": format!("service-{i:03}-{}", "x".repeat(40)), "Action": "allow" }),
+        );
+    }
+    for i in 0..60 {
+        declare(
+            &mut desired,
+            "cluster-01",
+            intentions(&format!("dest-{i:03}"), json!(big_sources)),
+        );
+    }
+    let plan = crate::plan::plan(&desired, &live(&["cluster-01"]));
+    let rendered = markdown_of(&plan);
+    assert!(rendered.len() <= markdown::LIMIT, "{}", rendered.len());
+    let shown = rendered.matches("<details>").count();
+    assert_eq!(
+        rendered.matches("</details>").count(),
+        shown,
+        "whole blocks only"
+    );
+    assert!(shown > 0 && shown < 60, "{shown}");
+    let left_out = 60 - shown;
+    assert!(
+        rendered.contains(&format!("**{left_out} of 60 changes are not shown**")),
+        "{}",
+        &rendered[rendered.len().saturating_sub(400)..]
+    );
+    assert!(rendered.contains("Run `meshplan plan` locally"));
+    assert_eq!(rendered.matches("```").count() % 2, 0, "fences are closed");
+}
+
+/// Every property of every object in `schema` has a description (from a doc comment).
+fn undocumented(schema: &Value, path: &str, out: &mut Vec<String>) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::Object(properties)) = map.get("properties") {
+                for (name, property) in properties {
+                    // `type` is the tag serde adds to `Object`; its values are the variants.
+                    let tag = name == "type" && property.get("const").is_some();
+                    if property.get("description").is_none() && !tag {
+                        out.push(format!("{path}.{name}"));
+                    }
+                }
+            }
+            for (key, child) in map {
+                undocumented(child, &format!("{path}/{key}"), out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| undocumented(item, path, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_plan_schema_documents_every_field() {
+    let schema = serde_json::to_value(schemars::schema_for!(Plan)).expect("schema");
+    let mut missing = Vec::new();
+    undocumented(&schema, "", &mut missing);
+    assert!(
+        missing.is_empty(),
+        "fields without a doc comment: {missing:?}"
+    );
+}

@@ -1,0 +1,2 @@
+Kind = "service-defaults"
+Name = "web"

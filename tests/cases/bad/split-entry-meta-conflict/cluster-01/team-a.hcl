@@ -1,0 +1,4 @@
+Kind = "exported-services"
+Name = "default"
+Meta = { team = "a" }
+Services = [{ Name = "api", Consumers = [{ Peer = "cluster-02" }] }]

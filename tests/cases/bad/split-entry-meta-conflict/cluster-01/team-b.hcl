@@ -1,0 +1,4 @@
+Kind = "exported-services"
+Name = "default"
+Meta = { team = "b" }
+Services = [{ Name = "web", Consumers = [{ Peer = "cluster-02" }] }]

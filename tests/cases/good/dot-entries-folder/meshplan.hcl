@@ -1,0 +1,3 @@
+cluster "cluster-01" {
+  entries = "./east"
+}
