@@ -15,10 +15,11 @@ const SERVICE: &str = "frontend-service";
 const TOKEN_ATTEMPTS: u32 = 10;
 const TOKEN_RETRY_DELAY: Duration = Duration::from_millis(500);
 
-/// Peerings usually turn ACTIVE within a second or two on loopback.
+/// Peerings usually turn ACTIVE within 100 ms, but up to about 5 s right after start-up: the
+/// dialer's peering sync loop is rate-limited (see `Cluster::start`).
 const ACTIVE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Imports usually arrive within a second of the export.
+/// Imports usually arrive within 20 ms of the export.
 const IMPORT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Long enough for an export to have propagated had there been one.

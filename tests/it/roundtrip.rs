@@ -23,6 +23,7 @@ use meshplan::model::{
     TokenSource,
 };
 use meshplan::workspace;
+use meshplan::workspace::tree::{self, Format};
 use proptest::option;
 use proptest::prelude::*;
 use proptest::sample::{Index, subsequence};
@@ -157,10 +158,11 @@ fn text() -> impl Strategy<Value = String> {
     )
 }
 
-/// Whether hcl-rs 0.20 writes `text` as an HCL string that reads back as something else: its
-/// marker escaping (`hcl_primitives::template::escape_markers`) skips the character after
-/// every `$` or `%`, so in `$${`, `%${`, `$%{` and `%%{` the marker is left unescaped. Such
-/// text is kept out of the generated models; [`hcl_rs_marker_escaping`] shows the bug.
+/// Whether hcl-rs 0.20 may write `text` as an HCL string that reads back as something else:
+/// once its marker escaping (`hcl_primitives::template::escape_markers`) has met a `${` or
+/// `%{`, it skips the character after every `$` or `%`, so a later `$${`, `%${`, `$%{` or
+/// `%%{` keeps its marker unescaped. Such text is kept out of the generated models;
+/// [`hcl_rs_marker_escaping`] shows the bug.
 fn hcl_rs_mangles(text: &str) -> bool {
     text.as_bytes()
         .windows(3)
@@ -1266,15 +1268,26 @@ proptest! {
     }
 }
 
-/// The bug [`hcl_rs_mangles`] keeps out of the properties, as a reproduction: hcl-rs writes the
-/// description `$${x}` as `"$${x}"`, which any HCL reader (meshplan's too) reads as `${x}`.
-/// meshplan itself is right here: it reads `"$$${x}"`, the correct escape, as `$${x}`.
+/// The bug [`hcl_rs_mangles`] keeps out of the properties, as a reproduction: hcl-rs writes
+/// `${a}$${b}` as `"$${a}$${b}"`, which an HCL reader (meshplan's included) rightly reads as
+/// `${a}${b}`; the correct escape is `"$${a}$$${b}"`.
 #[test]
 #[ignore = "hcl-rs 0.20 / hcl-primitives 0.1.13 leave a marker after `$` or `%` unescaped"]
 fn hcl_rs_marker_escaping() {
-    for text in ["$${x}", "%${x}", "$%{x}", "%%{x}"] {
+    for text in ["${a}$${b}", "${a}%${b}", "%{a}$%{b}", "%{a}%%{b}"] {
         let written = hcl::to_string(&json!({ "Description": text })).expect("serializes");
-        let read: Value = hcl::from_str(&written).expect("parses");
-        assert_eq!(read["Description"], text, "written as {written}");
+        let read = tree::parse(Format::Hcl, &written).map(|node| node.to_json());
+        assert_eq!(
+            read,
+            Ok(json!({ "Description": text })),
+            "written as {written}"
+        );
     }
+}
+
+/// meshplan reads HCL's escaped markers right, so the bug above is hcl-rs's writer alone.
+#[test]
+fn escaped_markers_read_as_literal_text() {
+    let read = tree::parse(Format::Hcl, r#"D = "$${a}$$${b}%%{c}$""#).map(|node| node.to_json());
+    assert_eq!(read, Ok(json!({ "D": "${a}$${b}%{c}$" })));
 }

@@ -273,7 +273,7 @@ impl Drop for Cluster {
     }
 }
 
-#[expect(
+#[allow(
     clippy::print_stderr,
     reason = "the test harness captures stderr and shows it only for the failed test"
 )]
