@@ -17,4 +17,5 @@ pub mod model;
 pub mod plan;
 pub mod render;
 pub mod schema;
+pub mod suggest;
 pub mod workspace;

@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 
 use super::tree::Node;
 use crate::model::{Path, Problem};
+use crate::suggest::closest;
 
 /// Deserializes `T` from `node`.
 ///
@@ -53,22 +54,6 @@ fn unknown_field(message: &str) -> Option<(&str, Vec<&str>)> {
     Some((field, expected))
 }
 
-/// The expected name closest to `field`, if it is close enough to be a likely typo.
-pub fn closest<'a>(field: &str, expected: &[&'a str]) -> Option<&'a str> {
-    let lower = field.to_ascii_lowercase();
-    expected
-        .iter()
-        .map(|candidate| {
-            (
-                strsim::jaro_winkler(&lower, &candidate.to_ascii_lowercase()),
-                *candidate,
-            )
-        })
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, candidate)| candidate)
-}
-
 fn quoted(names: &[&str]) -> String {
     names
         .iter()
@@ -90,15 +75,5 @@ mod tests {
         assert_eq!(expected, ["Name", "Peer", "Action"]);
         let (_, two) = unknown_field("unknown field `x`, expected `a` or `b`").unwrap();
         assert_eq!(two, ["a", "b"]);
-    }
-
-    #[test]
-    fn closest_suggests_only_likely_typos() {
-        assert_eq!(
-            closest("adress", &["address", "token_env"]),
-            Some("address")
-        );
-        assert_eq!(closest("Acton", &["Name", "Action"]), Some("Action"));
-        assert_eq!(closest("zzz", &["address", "token_env"]), None);
     }
 }

@@ -187,7 +187,7 @@ impl Loader<'_> {
                 "folder `{shown}` holds config entries, but the workspace has no cluster `{shown}`"
             ))
             .at(self.root.join(&dir), 0..0, "");
-            diagnostic = match deserialize::closest(&shown, &names) {
+            diagnostic = match crate::suggest::closest(&shown, &names) {
                 Some(best) => diagnostic.help(format!("did you mean `{best}`? otherwise declare `cluster \"{shown}\"` or move the folder")),
                 None => diagnostic.help(format!("declare `cluster \"{shown}\"` in the workspace file, or move the folder")),
             };

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use super::deserialize::closest;
 use super::merge::Part;
 use crate::model::{ConfigEntry, Path, PeeringSpec, Problem};
+use crate::suggest::closest;
 
 /// The local peer names a cluster's entries may use: the names its side gives its peerings.
 pub fn local_peer_names<'a>(peerings: &'a [PeeringSpec], cluster: &str) -> BTreeSet<&'a str> {

@@ -5,13 +5,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, PathBuf};
 
 use super::Parsed;
-use super::deserialize::closest;
 use super::diagnostic::Diagnostic;
 use super::raw::{RawCluster, RawPeering, RawTls, RawWorkspace};
 use super::tree::{Node, Value};
 use crate::model::{
     ClusterSpec, MANAGED_BY_KEY, Path, PeeringSide, PeeringSpec, Problem, TlsSpec, TokenSource,
 };
+use crate::suggest::closest;
 
 /// Keys under which a token could be written literally; refused wherever they appear.
 const LITERAL_TOKEN_KEYS: [&str; 3] = ["token", "peering_token", "acl_token"];

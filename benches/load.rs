@@ -1,0 +1,445 @@
+//! How long `workspace::load` takes on a large workspace, how much memory it needs, and where
+//! the time goes. Run it with `scripts/bench-load` (a release build); it prints its figures.
+//!
+//! The workspace is generated into a temporary folder: 10 clusters peered with each other (plus
+//! one peering each with a cluster managed elsewhere), each with 1,000 entry files in team
+//! folders: one exported-services entry split over 10 files, and 990 service-intentions files
+//! with a few sources each, L7 permissions in about one in five; about 80% HCL, 10% TOML and
+//! 10% JSON, as the formats' own serializers write them.
+//!
+//! The breakdown repeats the loader's steps one at a time on all files, through the public API:
+//! reading the files, parsing trees, bringing keys to Consul's spelling and converting to JSON,
+//! typed deserialization, validation. What `load` takes beyond their sum is the rest: finding
+//! the files, keeping the texts for diagnostics, checking peers and merging.
+//!
+//! Options (after `--`): `--clusters N`, `--entries N` (per cluster), `--iterations N`.
+
+#![allow(
+    clippy::print_stdout,
+    reason = "a benchmark without a harness reports by printing"
+)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use meshplan::model::exported_services::{
+    self, ExportedService, ExportedServices, ServiceConsumer,
+};
+use meshplan::model::service_intentions::{
+    self, IntentionAction, IntentionHttpHeaderPermission, IntentionHttpPermission,
+    IntentionPermission, ServiceIntentions, SourceIntention,
+};
+use meshplan::workspace::{self, tree};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Sizes and repetitions, from the command line.
+struct Options {
+    clusters: usize,
+    entries: usize,
+    iterations: usize,
+}
+
+impl Options {
+    /// Reads `--clusters`, `--entries` and `--iterations`; ignores what cargo passes
+    /// (`--bench`) and anything else.
+    fn from_args() -> Self {
+        let mut options = Options {
+            clusters: 10,
+            entries: 1_000,
+            iterations: 5,
+        };
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        for pair in args.windows(2) {
+            let value = || pair[1].parse::<usize>().expect("a number after the option");
+            match pair[0].as_str() {
+                "--clusters" => options.clusters = value().max(2),
+                "--entries" => options.entries = value().max(11),
+                "--iterations" => options.iterations = value().max(1),
+                _ => {}
+            }
+        }
+        options
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generated workspace
+// ---------------------------------------------------------------------------------------------
+
+/// A file format, as the entry's extension says.
+#[derive(Clone, Copy)]
+enum Style {
+    Hcl,
+    Toml,
+    Json,
+}
+
+impl Style {
+    /// About 80% HCL, 10% TOML and 10% JSON, spread evenly.
+    fn of(i: usize) -> Style {
+        match i % 10 {
+            3 => Style::Toml,
+            7 => Style::Json,
+            _ => Style::Hcl,
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Style::Hcl => "hcl",
+            Style::Toml => "toml",
+            Style::Json => "json",
+        }
+    }
+
+    fn render<T: Serialize>(self, value: &T) -> String {
+        match self {
+            Style::Hcl => {
+                let formatter = hcl::format::Formatter::builder()
+                    .indent(b"  ")
+                    .prefer_ident_keys(true)
+                    .build_vec();
+                hcl::ser::Serializer::with_formatter(formatter)
+                    .serialize_string(value)
+                    .expect("hcl-rs serializes the entry")
+            }
+            Style::Toml => toml::to_string(value).expect("toml serializes the entry"),
+            Style::Json => serde_json::to_string_pretty(value).expect("JSON serializes"),
+        }
+    }
+}
+
+fn cluster_name(i: usize) -> String {
+    format!("cluster-{:02}", i + 1)
+}
+
+/// The workspace file: every cluster, a full mesh of peerings, and one peering per cluster with
+/// a partner managed elsewhere (its token handed over through a file).
+fn workspace_file(clusters: usize) -> String {
+    let mut text = String::new();
+    for i in 0..clusters {
+        let name = cluster_name(i);
+        let port = 8500 + 1000 * i;
+        text += &format!(
+            "cluster \"{name}\" {{\n  address   = \"http://127.0.0.1:{port}\"\n  token_env = \"CONSUL_TOKEN_{}\"\n}}\n\n",
+            i + 1
+        );
+    }
+    for a in 0..clusters {
+        for d in a + 1..clusters {
+            text += &format!(
+                "peering {{\n  acceptor = \"{}\"\n  dialer   = \"{}\"\n  meta     = {{ owner = \"platform\" }}\n}}\n\n",
+                cluster_name(a),
+                cluster_name(d)
+            );
+        }
+        text += &format!(
+            "peering {{\n  acceptor  = \"{}\"\n  dialer    = \"partner-{a}\"\n  token_out = \"tokens/partner-{a}.token\"\n}}\n\n",
+            cluster_name(a)
+        );
+    }
+    text
+}
+
+/// The peers cluster `c` knows: every other cluster, and its partner.
+fn peers_of(c: usize, clusters: usize) -> Vec<String> {
+    (0..clusters)
+        .filter(|&other| other != c)
+        .map(cluster_name)
+        .chain([format!("partner-{c}")])
+        .collect()
+}
+
+/// Part `part` of the cluster's exported-services entry: ten services, each to two peers.
+fn exports_part(part: usize, peers: &[String]) -> ExportedServices {
+    let services = (0..10)
+        .map(|k| {
+            let n = part * 10 + k;
+            ExportedService {
+                name: format!("svc-{n:04}"),
+                namespace: None,
+                consumers: (0..2)
+                    .map(|j| ServiceConsumer {
+                        peer: Some(peers[(n + j) % peers.len()].clone()),
+                        ..Default::default()
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    ExportedServices {
+        name: "default".to_owned(),
+        services,
+        meta: BTreeMap::from([(format!("part-{part}"), "platform".to_owned())]),
+        ..Default::default()
+    }
+}
+
+/// An L7 rule set: a path prefix with methods, and a header match.
+fn permissions(n: usize) -> Vec<IntentionPermission> {
+    vec![
+        IntentionPermission {
+            action: Some(IntentionAction::Allow),
+            http: Some(IntentionHttpPermission {
+                path_prefix: Some(format!("/api/v{}", n % 3 + 1)),
+                methods: vec!["GET".to_owned(), "POST".to_owned()],
+                ..Default::default()
+            }),
+            jwt: None,
+        },
+        IntentionPermission {
+            action: Some(IntentionAction::Deny),
+            http: Some(IntentionHttpPermission {
+                header: vec![IntentionHttpHeaderPermission {
+                    name: "x-debug".to_owned(),
+                    present: true,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            jwt: None,
+        },
+    ]
+}
+
+/// The intentions of destination `n`: two to four peer sources (L7 in about one in five
+/// entries), a local one, and a final deny-all.
+fn intentions(n: usize, peers: &[String]) -> ServiceIntentions {
+    let l7 = n.is_multiple_of(5);
+    let mut sources: Vec<SourceIntention> = (0..2 + n % 3)
+        .map(|j| SourceIntention {
+            name: format!("client-{:03}", (n * 7 + j) % 500),
+            peer: Some(peers[(n + j) % peers.len()].clone()),
+            action: (!l7).then_some(IntentionAction::Allow),
+            permissions: if l7 { permissions(n) } else { Vec::new() },
+            description: Some(format!("calls from team {}", j)),
+            ..Default::default()
+        })
+        .collect();
+    sources.push(SourceIntention {
+        name: format!("local-{:03}", n % 100),
+        action: Some(IntentionAction::Allow),
+        ..Default::default()
+    });
+    sources.push(SourceIntention {
+        name: "*".to_owned(),
+        action: Some(IntentionAction::Deny),
+        ..Default::default()
+    });
+    ServiceIntentions {
+        name: format!("svc-{n:04}"),
+        sources,
+        meta: BTreeMap::from([("team".to_owned(), format!("team-{}", n % 10))]),
+        ..Default::default()
+    }
+}
+
+/// Writes the workspace into `root`; returns the number of entry files.
+fn generate(root: &Path, options: &Options) -> usize {
+    std::fs::write(root.join("meshplan.hcl"), workspace_file(options.clusters))
+        .expect("workspace file");
+    let mut files = 0;
+    for c in 0..options.clusters {
+        let peers = peers_of(c, options.clusters);
+        let dir = root.join(cluster_name(c));
+        let mut write = |rel: String, text: String| {
+            let path = dir.join(rel);
+            std::fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
+            std::fs::write(path, text).expect("entry file");
+            files += 1;
+        };
+        for part in 0..10 {
+            let style = Style::of(part);
+            let rel = format!("exports/part-{part:02}.{}", style.extension());
+            write(rel, style.render(&exports_part(part, &peers)));
+        }
+        for n in 0..options.entries - 10 {
+            let style = Style::of(n);
+            let rel = format!("team-{}/svc-{n:04}.{}", n % 10, style.extension());
+            write(rel, style.render(&intentions(n, &peers)));
+        }
+    }
+    files
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+// ---------------------------------------------------------------------------------------------
+
+/// One value of `/proc/self/status` in KiB (`VmHWM`, the peak resident set; `VmRSS`).
+fn proc_status_kib(key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with(key))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Resets `VmHWM` to the current resident set (Linux ≥ 4.0), so that the next reading is the
+/// peak of what runs after this. Returns whether the kernel allowed it.
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+/// Times `f` once.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let start = Instant::now();
+    let value = f();
+    (value, start.elapsed())
+}
+
+/// The fastest and the median of some timings.
+fn min_median(mut times: Vec<Duration>) -> (Duration, Duration) {
+    times.sort();
+    (times[0], times[times.len() / 2])
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}
+
+/// Every entry file under `root`, with its format, as the loader finds them.
+fn entry_files(root: &Path) -> Vec<(PathBuf, tree::Format)> {
+    walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_file() && entry.depth() > 1)
+        .filter_map(|entry| {
+            let format = tree::Format::from_path(entry.path())?;
+            Some((entry.into_path(), format))
+        })
+        .collect()
+}
+
+/// Deserializes and validates one typed entry, as the loader does after renaming keys.
+fn typed<T: DeserializeOwned>(json: serde_json::Value, validate: impl Fn(&T) -> usize) -> usize {
+    let value: T = serde_path_to_error::deserialize(json).expect("a valid entry");
+    validate(&value)
+}
+
+fn main() {
+    let options = Options::from_args();
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let root = dir.path();
+    let (files, generating) = timed(|| generate(root, &options));
+    println!(
+        "workspace: {} clusters x {} entry files = {files} files (+ meshplan.hcl), generated in {:.0} ms",
+        options.clusters,
+        options.entries,
+        ms(generating)
+    );
+
+    // The whole load, several times. The first run also warms the page cache.
+    let before_kib = proc_status_kib("VmRSS:").unwrap_or(0);
+    let peak_reset = reset_peak();
+    let mut times = Vec::new();
+    let mut held = None;
+    for _ in 0..options.iterations {
+        drop(held.take());
+        let (desired, time) = timed(|| workspace::load(root));
+        let desired = desired.unwrap_or_else(|failure| {
+            panic!(
+                "the generated workspace does not load:\n{}",
+                workspace::diagnostic::render_text(&failure.diagnostics, &failure.sources, false)
+            )
+        });
+        times.push(time);
+        held = Some(desired);
+    }
+    let peak_kib = proc_status_kib("VmHWM:").unwrap_or(0);
+    let held_kib = proc_status_kib("VmRSS:").unwrap_or(0);
+    let desired = held.expect("at least one iteration");
+    let entries: usize = desired.entries.values().map(BTreeMap::len).sum();
+    let (min, median) = min_median(times);
+    println!(
+        "load: min {:.1} ms, median {:.1} ms over {} runs; {entries} entries in {} clusters, {} peerings",
+        ms(min),
+        ms(median),
+        options.iterations,
+        desired.clusters.len(),
+        desired.peerings.len()
+    );
+    println!(
+        "memory: peak RSS {:.1} MiB{} (RSS before loading {:.1} MiB; holding the loaded model {:.1} MiB)",
+        mib(peak_kib),
+        if peak_reset {
+            " during the loads"
+        } else {
+            " (whole process: the peak could not be reset)"
+        },
+        mib(before_kib),
+        mib(held_kib)
+    );
+    drop(desired);
+
+    // The loader's steps, one at a time on every entry file.
+    let paths = entry_files(root);
+    let (texts, reading) = timed(|| {
+        paths
+            .iter()
+            .map(|(path, format)| (std::fs::read_to_string(path).expect("readable"), *format))
+            .collect::<Vec<_>>()
+    });
+    let (mut trees, parsing) = timed(|| {
+        texts
+            .iter()
+            .map(|(text, format)| tree::parse(*format, text).expect("parses"))
+            .collect::<Vec<_>>()
+    });
+    let (jsons, converting) = timed(|| {
+        trees
+            .iter_mut()
+            .map(|node| {
+                let exports = node.get_ci("Kind").is_some_and(|kind| {
+                    matches!(&kind.value.value, tree::Value::String(k) if k == "exported-services")
+                });
+                let rename: fn(&str) -> Option<&'static str> = if exports {
+                    exported_services::canonical_key
+                } else {
+                    service_intentions::canonical_key
+                };
+                tree::rename_keys(node, &rename, &["Meta", "LegacyMeta"]);
+                (exports, node.to_json())
+            })
+            .collect::<Vec<_>>()
+    });
+    let (problems, deserializing) = timed(|| {
+        jsons
+            .into_iter()
+            .map(|(exports, json)| {
+                if exports {
+                    typed::<ExportedServices>(json, |e| e.validate().len())
+                } else {
+                    typed::<ServiceIntentions>(json, |e| e.validate().len())
+                }
+            })
+            .sum::<usize>()
+    });
+    assert_eq!(problems, 0, "the generated entries are valid");
+    let steps = reading + parsing + converting + deserializing;
+    let share = |part: Duration| 100.0 * part.as_secs_f64() / min.as_secs_f64();
+    println!(
+        "where the time goes (each step once over all {} files; % of the fastest load):",
+        paths.len()
+    );
+    for (step, time) in [
+        ("read files", reading),
+        ("parse trees (tree::parse)", parsing),
+        ("rename keys + to_json", converting),
+        ("deserialize + validate", deserializing),
+    ] {
+        println!("  {step:<28} {:>8.1} ms  {:>5.1}%", ms(time), share(time));
+    }
+    let rest = min.saturating_sub(steps);
+    println!(
+        "  {:<28} {:>8.1} ms  {:>5.1}%  (find files, keep texts, check peers, merge)",
+        "rest of load",
+        ms(rest),
+        share(rest)
+    );
+}

@@ -1,0 +1,70 @@
+//! The command line: argument parsing, and one call per command into the modules that do the
+//! work. Data goes to stdout; diagnostics, progress and errors to stderr.
+
+mod clusters;
+mod plan;
+mod saved;
+mod schema;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Keep Consul cluster peering, exported services and intentions in reviewed files.
+#[derive(Debug, Parser)]
+#[command(name = "meshplan", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a workspace offline: parse, type-check and cross-check every file
+    Validate(validate::Args),
+    /// Show what apply would change to make the live clusters match the files
+    Plan(plan::Args),
+    /// Write the JSON Schemas of the workspace file, the typed config entries and plans
+    Schema(schema::Args),
+}
+
+/// How `validate` and `plan` print what they found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// For people at a terminal.
+    Text,
+    /// For pull-request comments (plan only).
+    Markdown,
+    /// For programs.
+    Json,
+}
+
+/// The workspace folder argument every command that reads one takes.
+#[derive(Debug, clap::Args)]
+struct WorkspaceArg {
+    /// The workspace folder (with meshplan.hcl or meshplan.toml)
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+}
+
+/// Runs the parsed command line.
+///
+/// # Errors
+/// Failures that are not problems in the user's files (a cluster that cannot be reached, an
+/// unwritable output); problems in the files are printed here and reported as exit code 1.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Plan(args) => runtime()?.block_on(plan::run(&args)),
+        Command::Schema(args) => schema::run(&args),
+    }
+}
+
+/// The async runtime for the commands that talk to Consul; offline commands never start one.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}

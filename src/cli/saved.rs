@@ -1,0 +1,68 @@
+//! Saved plans (`plan --out FILE`, `apply FILE`): the plan, the workspace it was made from and a
+//! digest of that workspace's files.
+//!
+//! Every change in the plan records the `ModifyIndex` it was planned against, so `apply` can
+//! refuse the whole plan, writing nothing, when any object or any file moved since. A saved
+//! plan holds no secret: plans never carry tokens.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::plan::{FORMAT_VERSION, Plan};
+
+/// The content of a saved plan file.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct SavedPlan {
+    /// The plan format's version; see `render::json`.
+    pub format_version: u32,
+    /// The workspace folder the plan was made from, as given on the command line.
+    pub workspace: PathBuf,
+    /// `workspace::digest::digest` of the workspace's files when the plan was made.
+    pub digest: String,
+    /// The clusters the plan was restricted to with `--cluster` (empty: all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clusters: Vec<String>,
+    pub plan: Plan,
+}
+
+impl SavedPlan {
+    /// Writes the plan to `path` atomically, so a failed write never leaves half a plan.
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut file = tempfile::NamedTempFile::new_in(dir)
+            .with_context(|| format!("cannot write the plan to `{}`", path.display()))?;
+        serde_json::to_writer_pretty(&mut file, self)?;
+        writeln!(file)?;
+        file.persist(path)
+            .with_context(|| format!("cannot write the plan to `{}`", path.display()))?;
+        Ok(())
+    }
+
+    /// Reads a saved plan.
+    ///
+    /// # Errors
+    /// An unreadable file, or one that is not a saved plan of a version this meshplan knows.
+    pub fn read(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        let saved: Self = serde_json::from_str(&text)
+            .with_context(|| format!("`{}` is not a saved meshplan plan", path.display()))?;
+        if saved.format_version != FORMAT_VERSION {
+            bail!(
+                "`{}` is a plan of format version {}; this meshplan reads version {FORMAT_VERSION}",
+                path.display(),
+                saved.format_version
+            );
+        }
+        Ok(saved)
+    }
+}

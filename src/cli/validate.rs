@@ -1,0 +1,67 @@
+//! `meshplan validate`: load a workspace offline and report every problem.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use super::{Format, WorkspaceArg};
+use crate::workspace::{self, Failure, diagnostic};
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    #[command(flatten)]
+    workspace: WorkspaceArg,
+    /// How to print problems: text or json
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+pub(super) fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let dir = &args.workspace.dir;
+    let loaded = workspace::load(dir);
+    let mut stdout = anstream::stdout();
+    match (&loaded, args.format) {
+        (Ok(desired), Format::Text | Format::Markdown) => {
+            let entries: usize = desired.entries.values().map(|e| e.len()).sum();
+            writeln!(
+                stdout,
+                "{} is valid: {}, {}, {}",
+                dir.display(),
+                count(desired.clusters.len(), "cluster"),
+                count(desired.peerings.len(), "peering"),
+                count(entries, "config entry"),
+            )?;
+        }
+        (Err(failure), Format::Text | Format::Markdown) => print_failure(failure)?,
+        (loaded, Format::Json) => {
+            let json = match loaded {
+                Ok(_) => diagnostic::render_json(&[], &diagnostic::Sources::new()),
+                Err(failure) => diagnostic::render_json(&failure.diagnostics, &failure.sources),
+            };
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&json)?)?;
+        }
+    }
+    Ok(if loaded.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `1 cluster`, `2 clusters`, `3 config entries`.
+fn count(n: usize, noun: &str) -> String {
+    match (n, noun.strip_suffix('y')) {
+        (1, _) => format!("1 {noun}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        (_, None) => format!("{n} {noun}s"),
+    }
+}
+
+/// Prints a failed load's diagnostics to stderr, coloured on a terminal unless `NO_COLOR`.
+pub(super) fn print_failure(failure: &Failure) -> anyhow::Result<()> {
+    let text = diagnostic::render_text(&failure.diagnostics, &failure.sources, true);
+    let problems = count(failure.diagnostics.len(), "problem");
+    let mut stderr = anstream::stderr();
+    write!(stderr, "{text}")?;
+    writeln!(stderr, "error: the workspace has {problems}")?;
+    Ok(())
+}
