@@ -11,6 +11,7 @@
 //! - `model` never imports `workspace`, `cli`, tokio, reqwest or `std::fs`.
 //! - Tokens are [`model::Secret`]s: they cannot be printed, logged or serialized by accident.
 
+pub mod apply;
 pub mod cli;
 pub mod consul;
 pub mod model;

@@ -8,6 +8,7 @@ use schemars::generate::SchemaSettings;
 
 use crate::model::exported_services::ExportedServices;
 use crate::model::service_intentions::ServiceIntentions;
+use crate::plan::Plan;
 use crate::workspace::raw::RawWorkspace;
 
 /// Each schema's file name and content.
@@ -24,6 +25,10 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         (
             "service-intentions.schema.json",
             schema_of::<ServiceIntentions>("Consul service-intentions config entry"),
+        ),
+        (
+            "plan.schema.json",
+            schema_of::<Plan>("meshplan plan (plan --format json), format_version 1"),
         ),
     ]
 }

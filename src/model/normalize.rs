@@ -21,6 +21,10 @@
 //!   The cost: a change between an explicit zero and absent on one of Consul's few pointer
 //!   fields is not seen. Array elements are kept as they are (position matters).
 //! - Numbers with an integral value are written as integers (`1.0` → `1`).
+//! - A string under a key ending in `timeout`, `interval`, `time` or `duration` that parses as
+//!   a Go duration is rewritten as Go prints it (`90s` → `1m30s`); a zero duration is dropped.
+//! - Legacy source fields (`LegacyID`, `LegacyCreateTime`, `LegacyUpdateTime`) are dropped:
+//!   Consul clears them on any write, so they can never be a change meshplan could make.
 //! - Keys are compared lowercased without underscores, except inside maps whose keys are user
 //!   data (`Meta`, `LegacyMeta`, `Config`, `Arguments`), which Consul keeps verbatim.
 //! - Objects are sorted: `Kind`, `Name`, then by folded key, so both sides print alike.
@@ -436,8 +440,8 @@ fn format_go_duration(nanos: i128) -> String {
     }
     if n < 1_000_000_000 {
         let (unit, scale) = match n {
-            ..1_000 => ("ns", 1),
-            ..1_000_000 => ("µs", 1_000),
+            0..1_000 => ("ns", 1),
+            1_000..1_000_000 => ("µs", 1_000),
             _ => ("ms", 1_000_000),
         };
         return format!("{sign}{}{unit}", decimal(n, scale));

@@ -73,6 +73,9 @@ pub struct Change {
 /// What a change is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
+// A plan holds a few hundred changes at most; boxing the larger variant would only make every
+// `match` in apply and the renderers noisier.
+#[allow(clippy::large_enum_variant)]
 pub enum Object {
     /// A cluster peering.
     Peering(PeeringObject),

@@ -93,10 +93,8 @@ impl<'a> Read<'a> {
         }
         sides
             .iter()
-            .filter_map(|(role, side, seen)| {
-                seen.filter(|seen| !seen.is_managed()).map(|_| (role, side))
-            })
-            .map(|(role, side)| self.adopt(*role, side))
+            .filter(|(_, _, seen)| seen.is_some_and(|seen| !seen.is_managed()))
+            .map(|(role, side, _)| self.adopt(*role, side))
             .collect()
     }
 
@@ -298,7 +296,8 @@ fn delete(cluster: &str, name: &str, peering: &LivePeering) -> Change {
         PeeringState::Deleting => (false, "no file declares it; it is already being deleted"),
         _ => (
             true,
-            "no file declares it; deleting stops replication and deletes the data imported through it",
+            "no file declares it; deleting stops replication and deletes the data imported \
+             through it",
         ),
     };
     let mut change = peering_change(

@@ -63,10 +63,10 @@ fn digest(plan: &Plan) -> Vec<String> {
             if !change.changed.is_empty() {
                 line.push_str(&format!(" changed=[{}]", change.changed.join(", ")));
             }
-            if let (Object::Peering(_), Some(reason)) = (&change.object, &change.reason) {
-                if change.action == Action::Reestablish {
-                    line.push_str(&format!(" why=[{reason}]"));
-                }
+            if let (Object::Peering(_), Some(reason)) = (&change.object, &change.reason)
+                && change.action == Action::Reestablish
+            {
+                line.push_str(&format!(" why=[{reason}]"));
             }
             line
         })

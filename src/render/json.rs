@@ -1,7 +1,8 @@
 //! The plan as JSON: the serde form of [`Plan`], the same document a saved plan file holds.
 //!
 //! # Compatibility
-//! The document carries `format_version` (now [`FORMAT_VERSION`]). Within one version:
+//! The document carries `format_version` (now
+//! [`FORMAT_VERSION`](crate::plan::FORMAT_VERSION)). Within one version:
 //! - fields may be **added** anywhere (a new optional field, a new `action` or object `type`
 //!   value for a new kind of change): readers must ignore fields they do not know;
 //! - no field is **removed or renamed**, and no field's meaning or type changes: doing so is
@@ -16,8 +17,6 @@
 
 use std::io::{self, Write};
 
-#[cfg(doc)]
-use crate::plan::FORMAT_VERSION;
 use crate::plan::Plan;
 
 /// Writes `plan` as pretty JSON, with a final newline.

@@ -50,10 +50,10 @@ pub(crate) fn headline(change: &Change) -> String {
 /// warning for what cannot be undone.
 pub(crate) fn notes(change: &Change) -> Vec<String> {
     let mut notes = Vec::new();
-    if let Object::Peering(peering) = &change.object {
-        if matches!(change.action, Action::Establish | Action::Reestablish) {
-            notes.extend(how(peering));
-        }
+    if let Object::Peering(peering) = &change.object
+        && matches!(change.action, Action::Establish | Action::Reestablish)
+    {
+        notes.extend(how(peering));
     }
     if let Some(reason) = &change.reason {
         notes.push(format!("why: {reason}"));

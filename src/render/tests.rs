@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use super::{json as json_renderer, markdown, text};
+use crate::model::{Desired, Live};
 use crate::plan::tests::{
     Role, acceptor_only, declare, dialer_only, live, marked, peering, put_live, put_peering,
     workspace,
@@ -15,9 +16,25 @@ fn intentions(name: &str, sources: Value) -> Value {
     json!({ "Kind": "service-intentions", "Name": name, "Sources": sources })
 }
 
+/// The fixture's `frontend-service` intentions, allowing or denying `backend-service`.
+fn frontend(action: &str) -> Value {
+    intentions(
+        "frontend-service",
+        json!([
+            { "Name": "backend-service", "Peer": "cluster-02", "Action": action },
+            { "Name": "*", "Action": "deny" }
+        ]),
+    )
+}
+
 /// A plan with every action: establish, re-establish, adopt (peering and entry), create,
 /// update, delete (entry and destructive peering).
 fn every_action() -> Plan {
+    plan(&fixture_files(), &fixture_clusters())
+}
+
+/// Three peerings (both sides ours, only the acceptor, only the dialer) and four entries.
+fn fixture_files() -> Desired {
     let mut desired = workspace(&["cluster-01", "cluster-02"]);
     desired.peerings.push(peering("cluster-01", "cluster-02"));
     desired
@@ -26,68 +43,38 @@ fn every_action() -> Plan {
     desired
         .peerings
         .push(dialer_only("partner-west", "cluster-02"));
-    let frontend = |action: &str| {
-        intentions(
-            "frontend-service",
-            json!([
-                { "Name": "backend-service", "Peer": "cluster-02", "Action": action },
-                { "Name": "*", "Action": "deny" }
-            ]),
-        )
-    };
     declare(&mut desired, "cluster-01", frontend("allow"));
-    declare(
-        &mut desired,
-        "cluster-01",
-        json!({ "Kind": "exported-services", "Name": "default",
-        "Services": [{ "Name": "frontend-service", "Consumers": [{ "Peer": "cluster-02" }] }] }),
+    let exports = json!({ "Kind": "exported-services", "Name": "default",
+        "Services": [{ "Name": "frontend-service", "Consumers": [{ "Peer": "cluster-02" }] }] });
+    declare(&mut desired, "cluster-01", exports);
+    let defaults = json!({ "Kind": "service-defaults", "Name": "frontend-service",
+        "Protocol": "http" });
+    declare(&mut desired, "cluster-01", defaults);
+    let backend = intentions(
+        "backend-service",
+        json!([{ "Name": "frontend-service", "Peer": "cluster-01", "Permissions": [
+            { "Action": "allow", "HTTP": { "PathPrefix": "/api", "Methods": ["GET"] } }
+        ] }]),
     );
-    declare(
-        &mut desired,
-        "cluster-01",
-        json!({ "Kind": "service-defaults",
-        "Name": "frontend-service", "Protocol": "http" }),
-    );
-    declare(
-        &mut desired,
-        "cluster-02",
-        intentions(
-            "backend-service",
-            json!([
-                { "Name": "frontend-service", "Peer": "cluster-01", "Permissions": [
-                    { "Action": "allow", "HTTP": { "PathPrefix": "/api", "Methods": ["GET"] } }
-                ] }
-            ]),
-        ),
-    );
+    declare(&mut desired, "cluster-02", backend);
+    desired
+}
 
+/// What the clusters hold: an outdated entry, an unmarked one, a retired one, a TERMINATED
+/// acceptor, a retired peering and an unmarked dialer.
+fn fixture_clusters() -> Live {
     let mut live = live(&["cluster-01", "cluster-02"]);
     put_live(&mut live, "cluster-01", marked(frontend("deny")), 12);
-    put_live(
-        &mut live,
-        "cluster-01",
-        json!({ "Kind": "service-defaults",
-        "Name": "frontend-service", "Protocol": "tcp", "Expose": {}, "ModifyIndex": 7 }),
-        7,
+    let defaults = json!({ "Kind": "service-defaults", "Name": "frontend-service",
+        "Protocol": "tcp", "Expose": {}, "ModifyIndex": 7 });
+    put_live(&mut live, "cluster-01", defaults, 7);
+    let legacy = intentions(
+        "legacy",
+        json!([{ "Name": "old-service", "Action": "allow", "Precedence": 9, "Type": "consul" }]),
     );
-    put_live(
-        &mut live,
-        "cluster-01",
-        marked(intentions(
-            "legacy",
-            json!([
-                { "Name": "old-service", "Action": "allow", "Precedence": 9, "Type": "consul" }
-            ]),
-        )),
-        30,
-    );
-    put_peering(
-        &mut live,
-        "cluster-01",
-        "partner-east",
-        (Role::Acceptor, "TERMINATED", true),
-        41,
-    );
+    put_live(&mut live, "cluster-01", marked(legacy), 30);
+    let terminated = (Role::Acceptor, "TERMINATED", true);
+    put_peering(&mut live, "cluster-01", "partner-east", terminated, 41);
     put_peering(
         &mut live,
         "cluster-01",
@@ -102,7 +89,7 @@ fn every_action() -> Plan {
         (Role::Dialer, "ACTIVE", false),
         43,
     );
-    plan(&desired, &live)
+    live
 }
 
 fn text_of(plan: &Plan, color: bool) -> String {

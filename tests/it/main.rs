@@ -9,3 +9,7 @@ mod validate;
 mod roundtrip;
 // Every loader, on arbitrary and mutated input, returns a model or diagnostics (proptest).
 mod never_panics;
+// `meshplan plan` against real Consul agents: no false drift, every action, renderings, the binary.
+mod plan;
+// `apply` against real Consul agents: the seed end to end, idempotence, stale plans, conflicts, token files, ACLs.
+mod apply;

@@ -19,6 +19,12 @@ fn consul_write(body: &Value, index: u64) -> Value {
                 service.as_object_mut().map(|s| s.remove("Namespace"));
             }
         }
+        Some("service-defaults") => {
+            *map = pascal_keys(std::mem::take(map));
+            for empty in ["Expose", "MeshGateway", "TransparentProxy"] {
+                map.entry(empty).or_insert_with(|| json!({}));
+            }
+        }
         _ => {}
     }
     map.insert("Hash".to_owned(), json!(18_000_000_000_000_000_000_u64));
@@ -27,30 +33,55 @@ fn consul_write(body: &Value, index: u64) -> Value {
     stored
 }
 
+/// Keys as Consul prints them: `mesh_gateway` and `meshgateway`-like spellings come back
+/// PascalCase (user-data `Meta` kept as is).
+fn pascal_keys(map: Map<String, Value>) -> Map<String, Value> {
+    map.into_iter()
+        .map(|(key, value)| {
+            let pascal: String = key
+                .split('_')
+                .map(|word| {
+                    let mut chars = word.chars();
+                    chars.next().map_or_else(String::new, |first| {
+                        first.to_uppercase().chain(chars).collect()
+                    })
+                })
+                .collect();
+            let value = match value {
+                Value::Object(inner) if pascal != "Meta" => Value::Object(pascal_keys(inner)),
+                other => other,
+            };
+            (pascal, value)
+        })
+        .collect()
+}
+
 fn intentions_write(map: &mut Map<String, Value>) {
-    let destination_exact = map["Name"] != "*";
+    let destination_exact = map.get("Name").and_then(Value::as_str) != Some("*");
     let Some(Value::Array(sources)) = map.get_mut("Sources") else {
         return;
     };
     for source in sources.iter_mut() {
-        let source_exact = source["Name"] != "*";
+        let source_exact = source.get("Name").and_then(Value::as_str) != Some("*");
         let precedence = match (destination_exact, source_exact) {
             (true, true) => 9,
             (true, false) => 8,
             (false, true) => 6,
             (false, false) => 5,
         };
-        source["Precedence"] = json!(precedence);
-        source["Type"] = json!("consul");
-        for permission in source["Permissions"].as_array_mut().into_iter().flatten() {
-            let methods = permission["HTTP"]["Methods"].as_array_mut();
+        let source = source.as_object_mut().expect("a source object");
+        source.insert("Precedence".to_owned(), json!(precedence));
+        source.insert("Type".to_owned(), json!("consul"));
+        let permissions = source.get_mut("Permissions").and_then(Value::as_array_mut);
+        for permission in permissions.into_iter().flatten() {
+            let methods = permission
+                .get_mut("HTTP")
+                .and_then(|http| http.get_mut("Methods"))
+                .and_then(Value::as_array_mut);
             for method in methods.into_iter().flatten() {
                 *method = json!(method.as_str().unwrap_or_default().to_uppercase());
             }
         }
-        source
-            .as_object_mut()
-            .map(|s| s.retain(|_, v| !v.is_null()));
     }
     // Go's sort.SliceStable, highest precedence first.
     sources.sort_by_key(|source| std::cmp::Reverse(source["Precedence"].as_i64()));
@@ -87,9 +118,15 @@ fn the_seed_scenario_applied_and_read_back_plans_empty() {
             ] }
         ] }),
     );
+    declare(
+        &mut desired,
+        "cluster-01",
+        json!({ "kind": "service-defaults",
+        "name": "frontend-service", "protocol": "http", "mesh_gateway": { "mode": "local" } }),
+    );
     let mut live = live(&["cluster-01"]);
     let first = plan(&desired, &live);
-    assert_eq!(first.summary.create, 2);
+    assert_eq!(first.summary.create, 3);
     apply(&first, &mut live);
     check(&desired, &live, "");
 }

@@ -1,0 +1,153 @@
+//! `meshplan plan` against live clusters, beside `curl` fetching the same lists in parallel.
+//!
+//! Run through `scripts/bench-plan`, which starts three dev clusters and loads them. Prints,
+//! for one workspace: how many HTTP requests a plan makes (list calls, plus one agent/self per
+//! cluster for the datacenter check), the plan's wall time (refresh, plan and text rendering),
+//! and the wall time of `curl --parallel` fetching the same URLs.
+
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark's output is its figures"
+)]
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use meshplan::consul::{Client, Env, kinds_to_list, refresh};
+use meshplan::model::Desired;
+use meshplan::{plan, render, workspace};
+
+const ROUNDS: usize = 5;
+
+fn main() {
+    // `cargo bench` passes `--bench`; the workspace folder is the one other argument.
+    let Some(dir) = std::env::args().skip(1).find(|arg| !arg.starts_with("--")) else {
+        eprintln!("usage: cargo bench --bench plan -- WORKSPACE_DIR (see scripts/bench-plan)");
+        std::process::exit(2);
+    };
+    let desired = match workspace::load(&PathBuf::from(&dir)) {
+        Ok(desired) => desired,
+        Err(failure) => {
+            eprint!(
+                "{}",
+                workspace::diagnostic::render_text(&failure.diagnostics, &failure.sources, false)
+            );
+            std::process::exit(1);
+        }
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    let urls = urls(&desired);
+    let entries: usize = desired.entries.values().map(|e| e.len()).sum();
+    println!(
+        "workspace: {} clusters, {entries} config entries in the files",
+        desired.clusters.len()
+    );
+
+    let mut plan_times = Vec::new();
+    let mut curl_times = Vec::new();
+    let mut requests = 0;
+    let mut changes = 0;
+    for _ in 0..ROUNDS {
+        let (time, sent, planned) = runtime.block_on(plan_once(&desired));
+        plan_times.push(time);
+        (requests, changes) = (sent, planned);
+        curl_times.push(curl(&urls));
+    }
+    let clusters = desired.clusters.len();
+    println!(
+        "HTTP requests per plan: {requests} ({} list calls + {clusters} agent/self); curl fetches the same {} URLs",
+        urls.len() - clusters,
+        urls.len()
+    );
+    println!("plan changes: {changes}");
+    let (plan, curl) = (median(&mut plan_times), median(&mut curl_times));
+    println!(
+        "meshplan plan (refresh + plan + render), median of {ROUNDS}: {:>8.1} ms",
+        ms(plan)
+    );
+    println!(
+        "curl --parallel of the same URLs,        median of {ROUNDS}: {:>8.1} ms",
+        ms(curl)
+    );
+    println!(
+        "ratio plan / curl: {:.2}x",
+        plan.as_secs_f64() / curl.as_secs_f64()
+    );
+}
+
+/// One plan as `meshplan plan` makes it: fresh clients, refresh, plan, text rendering.
+async fn plan_once(desired: &Desired) -> (Duration, u64, usize) {
+    let start = Instant::now();
+    let env = Env::from_process();
+    let clients: Vec<(String, Client)> = desired
+        .clusters
+        .values()
+        .map(|spec| {
+            (
+                spec.name.clone(),
+                Client::new(spec, &env, &desired.root).expect("a client"),
+            )
+        })
+        .collect();
+    let live = refresh(&clients, desired)
+        .await
+        .expect("the clusters can be read");
+    let plan = plan::plan(desired, &live);
+    let mut out = Vec::new();
+    render::text::render(&plan, &mut out, render::text::Options { color: false }).expect("renders");
+    let elapsed = start.elapsed();
+    let sent = clients
+        .iter()
+        .map(|(_, client)| client.requests_sent())
+        .sum();
+    (elapsed, sent, plan.changes.len())
+}
+
+/// The URLs a refresh reads: agent/self, the peering list and one list per kind, per cluster.
+fn urls(desired: &Desired) -> Vec<String> {
+    let mut urls = Vec::new();
+    for (name, spec) in &desired.clusters {
+        let base = spec
+            .address
+            .clone()
+            .unwrap_or_else(|| "http://127.0.0.1:8500".to_owned());
+        urls.push(format!("{base}/v1/agent/self"));
+        urls.push(format!("{base}/v1/peerings"));
+        for kind in kinds_to_list(desired.entries.get(name)) {
+            urls.push(format!("{base}/v1/config/{kind}"));
+        }
+    }
+    urls
+}
+
+/// Fetches every URL with one `curl --parallel` (all at once, bodies discarded).
+fn curl(urls: &[String]) -> Duration {
+    let mut command = Command::new("curl");
+    command.args([
+        "--silent",
+        "--parallel",
+        "--parallel-immediate",
+        "--parallel-max",
+        "100",
+    ]);
+    command.args(["--noproxy", "*"]);
+    for url in urls {
+        command.args(["-o", "/dev/null", url]);
+    }
+    let start = Instant::now();
+    let status = command.status().expect("curl runs");
+    let elapsed = start.elapsed();
+    assert!(status.success(), "curl failed: {status}");
+    elapsed
+}
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}

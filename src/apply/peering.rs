@@ -1,0 +1,447 @@
+//! Peering changes: establish, re-establish and delete (consul-api.md §1.4–1.8).
+//!
+//! # Establish and re-establish
+//! Both are one state machine over our sides (a side the files give to another team is never
+//! touched):
+//! 1. Re-read each of our sides and stop with a conflict if it moved since the plan (appeared,
+//!    vanished, changed role, lost the mark, new `ModifyIndex`): peerings have no `cas`.
+//! 2. Acceptor ours: a side that cannot take a new token ([`Prepare::Replace`]: TERMINATED,
+//!    DELETING or a dialer) is deleted and waited for until gone; then a token is generated.
+//!    Generating again for an existing acceptor is how Consul re-issues a token: older ones stop
+//!    working, a connected stream is not disturbed. Acceptor not ours: the token comes from the
+//!    `token_file`.
+//! 3. Dialer not ours: the token goes to the `token_out` file (0600) and the change is done;
+//!    the other team dials when they like, so nothing is waited for.
+//! 4. Dialer ours: re-read it (the acceptor's replacement may have terminated it), replace it
+//!    likewise if needed, establish with the token, then wait until every side of ours reports
+//!    ACTIVE, polling every `poll_interval` for at most `active_timeout`.
+//!
+//! # Guarantees
+//! - The token exists only in memory ([`Secret`]) or in the `token_out` file.
+//! - Establish is sent once: it consumes a single-use secret, so a resend whose first attempt
+//!   landed would fail with 403. A 403 saying "a new peering token must be generated" is
+//!   reported as a used or superseded token, not as an ACL problem.
+//! - Generate-token is retried on transient failures (a fresh agent answers 500 for a while):
+//!   a second token only supersedes a first that nobody used.
+//!
+//! # Delete
+//! One side per change: re-read (already gone is done; a side that lost the mark is a
+//! conflict), `DELETE`, then wait until it is gone (deletion is asynchronous). Its other side
+//! turns TERMINATED, so the `ModifyIndex` is not compared here: the other side's delete in the
+//! same wave would move it.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use super::fresh::peering_moved;
+use super::{Context, Failure, shown, token_file, wait};
+use crate::consul::{Client, Establish, GenerateToken, RetryPolicy};
+use crate::model::{LivePeering, PeeringState, Secret};
+use crate::plan::{PeeringEnd, PeeringObject};
+
+/// Generate-token answers 500 for a short while after an agent starts (consul-api.md §1.10).
+const GENERATE_RETRY: RetryPolicy = RetryPolicy {
+    attempts: 6,
+    min_delay: Duration::from_millis(500),
+    max_delay: Duration::from_secs(2),
+};
+
+/// One of our sides: its end in the plan and its cluster's client.
+struct Side<'a> {
+    end: &'a PeeringEnd,
+    client: &'a Client,
+}
+
+impl<'a> Side<'a> {
+    /// The side of `end` when it is ours.
+    fn of(context: &'a Context, end: Option<&'a PeeringEnd>) -> Result<Option<Self>, Failure> {
+        let Some(end) = end.filter(|end| end.ours) else {
+            return Ok(None);
+        };
+        let client = context.client(&end.cluster)?;
+        Ok(Some(Self { end, client }))
+    }
+
+    fn cluster(&self) -> &str {
+        &self.end.cluster
+    }
+
+    async fn read(&self) -> Result<Option<LivePeering>, Failure> {
+        self.client
+            .read_peering(&self.end.peer_name)
+            .await
+            .map_err(|error| Failure::consul(&error))
+    }
+}
+
+/// Which side of a peering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Acceptor,
+    Dialer,
+}
+
+/// What a side needs before a token is generated or used on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prepare {
+    /// Absent (generate or establish creates it) or usable as it is.
+    Keep,
+    /// Delete it and wait until it is gone: it cannot take a new token.
+    Replace,
+}
+
+fn prepare(role: Role, now: Option<&LivePeering>) -> Prepare {
+    let Some(now) = now else {
+        return Prepare::Keep;
+    };
+    let wrong_role = match role {
+        Role::Acceptor => now.is_dialer(),
+        Role::Dialer => !now.is_dialer(),
+    };
+    match (&now.state, wrong_role) {
+        (_, true) => Prepare::Replace,
+        // A TERMINATED acceptor returns tokens that can never be used (§1.5); a DELETING side
+        // refuses every write (§1.7).
+        (PeeringState::Terminated | PeeringState::Deleting, false) => Prepare::Replace,
+        (
+            PeeringState::Pending
+            | PeeringState::Establishing
+            | PeeringState::Active
+            | PeeringState::Failing
+            | PeeringState::Other(_),
+            false,
+        ) => Prepare::Keep,
+    }
+}
+
+/// Establishes or re-establishes `peering` (see the module docs). The note says where a token
+/// was written or that the peering is ACTIVE.
+///
+/// # Errors
+/// [`Failure::Conflict`] when a side moved since the plan; [`Failure::Failed`] for a failed
+/// call, an unusable token file, or a peering not ACTIVE within `active_timeout`.
+pub(super) async fn establish(
+    context: &Context,
+    peering: &PeeringObject,
+) -> Result<Option<String>, Failure> {
+    let acceptor = Side::of(context, peering.acceptor.as_ref())?;
+    let dialer = Side::of(context, peering.dialer.as_ref())?;
+    let acceptor_now = match &acceptor {
+        Some(side) => unmoved(side).await?,
+        None => None,
+    };
+    if let Some(side) = &dialer {
+        unmoved(side).await?;
+    }
+    let token = match &acceptor {
+        Some(side) => {
+            make_way(context, side, Role::Acceptor, acceptor_now.as_ref()).await?;
+            generate(side, peering).await?
+        }
+        None => {
+            token_file::read(&context.root, required(&peering.token_file, "token_file")?).await?
+        }
+    };
+    let Some(dialer) = dialer else {
+        let out = required(&peering.token_out, "token_out")?;
+        token_file::write(&context.root, out, &token)?;
+        return Ok(Some(format!("token written to {out}")));
+    };
+    let now = dialer.read().await?;
+    make_way(context, &dialer, Role::Dialer, now.as_ref()).await?;
+    establish_with(&dialer, &token, peering).await?;
+    drop(token);
+    let sides: Vec<&Side<'_>> = acceptor.iter().chain([&dialer]).collect();
+    wait_active(context, peering, &sides).await?;
+    Ok(None)
+}
+
+fn required<'a>(path: &'a Option<String>, key: &str) -> Result<&'a str, Failure> {
+    path.as_deref().ok_or_else(|| {
+        Failure::Failed(format!(
+            "the plan names no `{key}` for this one-sided peering: make the plan again"
+        ))
+    })
+}
+
+/// Re-reads `side` and returns it, unless it moved since the plan.
+async fn unmoved(side: &Side<'_>) -> Result<Option<LivePeering>, Failure> {
+    let now = side.read().await?;
+    match peering_moved(side.end.seen.as_ref(), now.as_ref(), false) {
+        None => Ok(now),
+        Some(moved) => Err(Failure::Conflict(format!(
+            "{}'s side changed since the plan: {moved}",
+            side.cluster()
+        ))),
+    }
+}
+
+/// Deletes `side` and waits until it is gone, when it cannot take a new token.
+async fn make_way(
+    context: &Context,
+    side: &Side<'_>,
+    role: Role,
+    now: Option<&LivePeering>,
+) -> Result<(), Failure> {
+    match prepare(role, now) {
+        Prepare::Keep => Ok(()),
+        Prepare::Replace => {
+            let name = &side.end.peer_name;
+            side.client
+                .delete_peering(name)
+                .await
+                .map_err(|error| Failure::consul(&error))?;
+            wait_gone(context, side.cluster(), side.client, name).await
+        }
+    }
+}
+
+async fn generate(side: &Side<'_>, peering: &PeeringObject) -> Result<Secret, Failure> {
+    let body = GenerateToken {
+        peer_name: &side.end.peer_name,
+        partition: side.end.partition.as_deref(),
+        meta: &peering.meta,
+        server_external_addresses: &peering.server_external_addresses,
+    };
+    GENERATE_RETRY
+        .run(|| side.client.generate_token(&body))
+        .await
+        .map_err(|error| Failure::consul(&error))
+}
+
+async fn establish_with(
+    side: &Side<'_>,
+    token: &Secret,
+    peering: &PeeringObject,
+) -> Result<(), Failure> {
+    let body = Establish {
+        peer_name: &side.end.peer_name,
+        token,
+        partition: side.end.partition.as_deref(),
+        meta: &peering.meta,
+    };
+    match side.client.establish(&body).await {
+        Ok(()) => Ok(()),
+        Err(error) if error.status() == Some(403) && is_spent_token(&error) => {
+            let remedy = match &peering.token_file {
+                Some(path) => format!(
+                    "the token in `{path}` cannot be used again: ask the owners of {} for a new one",
+                    peering
+                        .acceptor
+                        .as_ref()
+                        .map_or("the acceptor", |end| &end.cluster)
+                ),
+                None => "run apply again to generate a new one".to_owned(),
+            };
+            Err(Failure::Failed(format!(
+                "{} refused the peering token: it was already used, or a newer token superseded \
+                 it; a new peering token must be generated ({remedy})\n{error}",
+                side.cluster()
+            )))
+        }
+        Err(error) => Err(Failure::write(&error)),
+    }
+}
+
+fn is_spent_token(error: &crate::consul::Error) -> bool {
+    error
+        .message()
+        .is_some_and(|message| message.contains("a new peering token must be generated"))
+}
+
+/// `cluster-01 ⇄ cluster-02`.
+fn label(peering: &PeeringObject) -> String {
+    let cluster =
+        |end: &Option<PeeringEnd>| end.as_ref().map_or("?", |end| &end.cluster).to_owned();
+    format!(
+        "{} ⇄ {}",
+        cluster(&peering.acceptor),
+        cluster(&peering.dialer)
+    )
+}
+
+/// Waits until every side in `sides` reports ACTIVE.
+async fn wait_active(
+    context: &Context,
+    peering: &PeeringObject,
+    sides: &[&Side<'_>],
+) -> Result<(), Failure> {
+    let label = label(peering);
+    let last = Mutex::new(String::from("no side could be read yet"));
+    let (last_ref, label_ref) = (&last, &label);
+    let check = move || async move {
+        if context.interrupted() {
+            return Err(Failure::Failed(format!(
+                "interrupted while waiting for peering {label_ref} to turn ACTIVE: it was \
+                 established; run plan again to see its state"
+            )));
+        }
+        let (active, report) = states(sides, label_ref).await?;
+        context
+            .progress
+            .waiting(format!("peering {label_ref}: {report}"));
+        *last_ref.lock().unwrap_or_else(PoisonError::into_inner) = report;
+        Ok(active.then_some(()))
+    };
+    let timeout = context.options.active_timeout;
+    match tokio::time::timeout(timeout, wait::until(context.options.poll_interval, check)).await {
+        Ok(result) => result,
+        Err(_) => Err(Failure::Failed(format!(
+            "peering {label} is not ACTIVE after {}: {}",
+            shown(timeout),
+            last.into_inner().unwrap_or_else(PoisonError::into_inner)
+        ))),
+    }
+}
+
+/// Reads every side: whether all are ACTIVE, and `cluster-01 reports PENDING, ...`.
+///
+/// # Errors
+/// A failed read, or a side that is gone, DELETING or TERMINATED: it will not turn ACTIVE.
+async fn states(sides: &[&Side<'_>], label: &str) -> Result<(bool, String), Failure> {
+    let mut reports = Vec::new();
+    let mut active = true;
+    for side in sides {
+        let state = side.read().await?.map(|now| now.state);
+        let cluster = side.cluster();
+        match &state {
+            None => {
+                return Err(Failure::Failed(format!(
+                    "peering {label} did not turn ACTIVE: {cluster} has no such peering any more"
+                )));
+            }
+            Some(state @ (PeeringState::Terminated | PeeringState::Deleting)) => {
+                return Err(Failure::Failed(format!(
+                    "peering {label} did not turn ACTIVE: {cluster} reports {}",
+                    state.as_str()
+                )));
+            }
+            Some(state) => {
+                active &= *state == PeeringState::Active;
+                reports.push(format!("{cluster} reports {}", state.as_str()));
+            }
+        }
+    }
+    Ok((active, reports.join(", ")))
+}
+
+/// Deletes one side of a peering (see the module docs).
+///
+/// # Errors
+/// [`Failure::Conflict`] when the side lost meshplan's mark; [`Failure::Failed`] for a failed
+/// call or a side still there after `active_timeout`.
+pub(super) async fn delete(
+    context: &Context,
+    cluster: &str,
+    peering: &PeeringObject,
+) -> Result<Option<String>, Failure> {
+    let client = context.client(cluster)?;
+    let name = &peering.name;
+    let now = client
+        .read_peering(name)
+        .await
+        .map_err(|error| Failure::consul(&error))?;
+    let Some(now) = now else {
+        return Ok(Some("it was already gone".to_owned()));
+    };
+    if !now.is_managed() {
+        return Err(Failure::Conflict(
+            "it no longer carries meshplan's mark, so it is not meshplan's to delete".to_owned(),
+        ));
+    }
+    client
+        .delete_peering(name)
+        .await
+        .map_err(|error| Failure::consul(&error))?;
+    wait_gone(context, cluster, client, name).await?;
+    Ok(None)
+}
+
+/// Waits until peering `name` on `cluster` is gone (deletion is asynchronous).
+async fn wait_gone(
+    context: &Context,
+    cluster: &str,
+    client: &Client,
+    name: &str,
+) -> Result<(), Failure> {
+    let last = Mutex::new(String::from("not read yet"));
+    let last_ref = &last;
+    let check = move || async move {
+        let now = client
+            .read_peering(name)
+            .await
+            .map_err(|error| Failure::consul(&error))?;
+        let Some(now) = now else {
+            return Ok(Some(()));
+        };
+        let state = now.state.as_str().to_owned();
+        context
+            .progress
+            .waiting(format!("{cluster}: peering {name} is {state}"));
+        *last_ref.lock().unwrap_or_else(PoisonError::into_inner) = state;
+        Ok(None)
+    };
+    let timeout = context.options.active_timeout;
+    match tokio::time::timeout(timeout, wait::until(context.options.poll_interval, check)).await {
+        Ok(result) => result,
+        Err(_) => Err(Failure::Failed(format!(
+            "peering {name} on {cluster} is still {} {} after it was deleted",
+            last.into_inner().unwrap_or_else(PoisonError::into_inner),
+            shown(timeout)
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn live(state: PeeringState, dialer: bool) -> LivePeering {
+        LivePeering {
+            name: "p".into(),
+            id: "id".into(),
+            state,
+            meta: BTreeMap::new(),
+            peer_id: None,
+            peer_server_addresses: if dialer {
+                vec!["127.0.0.1:8503".into()]
+            } else {
+                Vec::new()
+            },
+            remote_datacenter: None,
+            imported_services: 0,
+            exported_services: 0,
+            last_heartbeat: None,
+            modify_index: 1,
+        }
+    }
+
+    #[test]
+    fn absent_and_working_sides_are_kept_and_broken_ones_replaced() {
+        assert_eq!(prepare(Role::Acceptor, None), Prepare::Keep);
+        let pending = live(PeeringState::Pending, false);
+        assert_eq!(prepare(Role::Acceptor, Some(&pending)), Prepare::Keep);
+        let failing_dialer = live(PeeringState::Failing, true);
+        assert_eq!(prepare(Role::Dialer, Some(&failing_dialer)), Prepare::Keep);
+        for state in [PeeringState::Terminated, PeeringState::Deleting] {
+            assert_eq!(
+                prepare(Role::Acceptor, Some(&live(state.clone(), false))),
+                Prepare::Replace
+            );
+            assert_eq!(
+                prepare(Role::Dialer, Some(&live(state, true))),
+                Prepare::Replace
+            );
+        }
+    }
+
+    #[test]
+    fn a_side_in_the_wrong_role_is_replaced() {
+        let dialer = live(PeeringState::Active, true);
+        assert_eq!(prepare(Role::Acceptor, Some(&dialer)), Prepare::Replace);
+        let acceptor = live(PeeringState::Active, false);
+        assert_eq!(prepare(Role::Dialer, Some(&acceptor)), Prepare::Replace);
+    }
+}

@@ -1,0 +1,434 @@
+//! What an apply did: one [`Outcome`] per change it was asked to write, and the text that tells
+//! the user (sections for written, conflicted, failed and skipped changes, then a summary in the
+//! words plans use).
+//!
+//! Texts come from the Consul client's errors, which name the cluster, the request and Consul's
+//! message and never hold a token; nothing here adds one.
+
+use std::fmt;
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Effects, Style};
+use serde::Serialize;
+
+use super::Failure;
+use crate::plan::{Action, Change};
+
+/// The result of an apply, in plan order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ApplyReport {
+    pub outcomes: Vec<Outcome>,
+}
+
+/// What happened to one change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// The change's index in `Plan::changes`.
+    pub change: usize,
+    /// The cluster the change was made on (for a peering: the acceptor's, when it is ours).
+    pub cluster: String,
+    /// `service-intentions/web`, `peering cluster-02`.
+    pub object: String,
+    pub action: Action,
+    pub status: Status,
+}
+
+/// Whether a change was written, and if not, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    /// Done; `note` adds what the user should know (where a token was written).
+    Written { note: Option<String> },
+    /// Someone else changed the object since the plan: nothing was written to it.
+    Conflicted { why: String },
+    /// The change failed; the error says what is known about what was written.
+    Failed { error: String },
+    /// Not attempted: a change it depends on was not written, or the apply was interrupted.
+    Skipped { because: String },
+}
+
+/// How many changes ended how, and how many were written per action.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub written: usize,
+    pub conflicted: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub deleted: usize,
+    pub adopted: usize,
+    pub established: usize,
+    pub reestablished: usize,
+}
+
+/// The reason given to changes that never started because the apply was interrupted.
+pub(super) const INTERRUPTED: &str = "interrupted";
+
+impl Outcome {
+    pub(super) fn new(index: usize, change: &Change, status: Status) -> Self {
+        Self {
+            change: index,
+            cluster: change.cluster.clone(),
+            object: change.object.to_string(),
+            action: change.action,
+            status,
+        }
+    }
+
+    /// One line: `cluster-01: created service-intentions/web`, or what went wrong (the first
+    /// line of an error only).
+    pub fn line(&self) -> String {
+        let (cluster, object, done) = (&self.cluster, &self.object, past(self.action));
+        match &self.status {
+            Status::Written { note: None } => format!("{cluster}: {done} {object}"),
+            Status::Written { note: Some(note) } => format!("{cluster}: {done} {object} ({note})"),
+            Status::Conflicted { why } => {
+                format!("{cluster}: {object} not {done}: conflict: {why}")
+            }
+            Status::Failed { error } => {
+                let first = error.lines().next().unwrap_or_default();
+                format!("{cluster}: {object} not {done}: {first}")
+            }
+            Status::Skipped { because } => {
+                format!("{cluster}: {object} not {done}: skipped: {because}")
+            }
+        }
+    }
+}
+
+impl Status {
+    pub(super) fn skipped(because: String) -> Self {
+        Self::Skipped { because }
+    }
+
+    /// A change whose task panicked: a bug, and what it wrote is unknown.
+    pub(super) fn panicked(error: &tokio::task::JoinError) -> Self {
+        Self::Failed {
+            error: format!(
+                "meshplan bug: {error}; it may or may not have been written; run plan again"
+            ),
+        }
+    }
+}
+
+impl From<Result<Option<String>, Failure>> for Status {
+    fn from(result: Result<Option<String>, Failure>) -> Self {
+        match result {
+            Ok(note) => Self::Written { note },
+            Err(Failure::Conflict(why)) => Self::Conflicted { why },
+            Err(Failure::Failed(error)) => Self::Failed { error },
+        }
+    }
+}
+
+/// `created`, `re-established`, ...
+fn past(action: Action) -> &'static str {
+    match action {
+        Action::Create => "created",
+        Action::Update => "updated",
+        Action::Delete => "deleted",
+        Action::Adopt => "adopted",
+        Action::Establish => "established",
+        Action::Reestablish => "re-established",
+    }
+}
+
+impl ApplyReport {
+    /// Whether every change was written.
+    pub fn is_success(&self) -> bool {
+        self.outcomes
+            .iter()
+            .all(|outcome| matches!(outcome.status, Status::Written { .. }))
+    }
+
+    /// Whether the apply stopped because it was interrupted.
+    pub fn was_interrupted(&self) -> bool {
+        self.outcomes.iter().any(
+            |outcome| matches!(&outcome.status, Status::Skipped { because } if because == INTERRUPTED),
+        )
+    }
+
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for outcome in &self.outcomes {
+            let count = match (&outcome.status, outcome.action) {
+                (Status::Conflicted { .. }, _) => &mut counts.conflicted,
+                (Status::Failed { .. }, _) => &mut counts.failed,
+                (Status::Skipped { .. }, _) => &mut counts.skipped,
+                (Status::Written { .. }, action) => {
+                    counts.written += 1;
+                    match action {
+                        Action::Create => &mut counts.created,
+                        Action::Update => &mut counts.updated,
+                        Action::Delete => &mut counts.deleted,
+                        Action::Adopt => &mut counts.adopted,
+                        Action::Establish => &mut counts.established,
+                        Action::Reestablish => &mut counts.reestablished,
+                    }
+                }
+            };
+            *count += 1;
+        }
+        counts
+    }
+
+    /// The last line: `Apply complete: 2 created, 1 updated, 0 deleted, 1 peering
+    /// established.` or `Apply failed: 3 written, 1 conflicted, 0 failed, 3 skipped.`
+    pub fn summary(&self) -> String {
+        let counts = self.counts();
+        if !self.is_success() {
+            let how = if self.was_interrupted() {
+                "interrupted"
+            } else {
+                "failed"
+            };
+            return format!(
+                "Apply {how}: {} written, {} conflicted, {} failed, {} skipped.",
+                counts.written, counts.conflicted, counts.failed, counts.skipped
+            );
+        }
+        counts.to_string()
+    }
+
+    /// Writes the report: what was written, what conflicted, what failed, what was skipped,
+    /// then the summary. Colour (ANSI escapes) only when `color`.
+    ///
+    /// # Errors
+    /// When writing to `out` fails.
+    pub fn render(&self, out: &mut impl Write, color: bool) -> io::Result<()> {
+        let paint = Paint(color);
+        let sections = [
+            (
+                "Written:",
+                "+",
+                AnsiColor::Green,
+                is_written as fn(&Status) -> bool,
+            ),
+            (
+                "Conflicted (changed by someone else since the plan; nothing was written to them):",
+                "!",
+                AnsiColor::Yellow,
+                |status| matches!(status, Status::Conflicted { .. }),
+            ),
+            ("Failed:", "x", AnsiColor::Red, |status| {
+                matches!(status, Status::Failed { .. })
+            }),
+            (
+                "Skipped (not attempted):",
+                "-",
+                AnsiColor::Magenta,
+                |status| matches!(status, Status::Skipped { .. }),
+            ),
+        ];
+        for (title, symbol, hue, belongs) in sections {
+            let outcomes: Vec<&Outcome> = self
+                .outcomes
+                .iter()
+                .filter(|o| belongs(&o.status))
+                .collect();
+            if outcomes.is_empty() {
+                continue;
+            }
+            writeln!(out, "{}", paint.style(title, bold()))?;
+            for outcome in outcomes {
+                render_outcome(outcome, symbol, hue, paint, out)?;
+            }
+            writeln!(out)?;
+        }
+        writeln!(out, "{}", paint.style(&self.summary(), bold()))?;
+        if !self.is_success() {
+            writeln!(
+                out,
+                "hint: run `meshplan plan` again to see what is left to do"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn is_written(status: &Status) -> bool {
+    matches!(status, Status::Written { .. })
+}
+
+/// One outcome: its line, then the rest of a multi-line error, indented.
+fn render_outcome(
+    outcome: &Outcome,
+    symbol: &str,
+    hue: AnsiColor,
+    paint: Paint,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let style = Style::new().fg_color(Some(hue.into()));
+    writeln!(out, "  {} {}", paint.style(symbol, style), outcome.line())?;
+    if let Status::Failed { error } = &outcome.status {
+        for line in error.lines().skip(1) {
+            writeln!(out, "      {line}")?;
+        }
+    }
+    Ok(())
+}
+
+impl fmt::Display for Counts {
+    /// `Apply complete: 2 created, 1 updated, 0 deleted, 1 peering established.`: the plan's
+    /// summary in the past tense; adopts and peerings only when there are some.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Apply complete: {} created, {} updated, {} deleted",
+            self.created, self.updated, self.deleted
+        )?;
+        if self.adopted > 0 {
+            write!(f, ", {} adopted", self.adopted)?;
+        }
+        if self.established > 0 {
+            write!(f, ", {} established", peerings(self.established))?;
+        }
+        if self.reestablished > 0 {
+            write!(f, ", {} re-established", peerings(self.reestablished))?;
+        }
+        f.write_str(".")
+    }
+}
+
+fn peerings(n: usize) -> String {
+    match n {
+        1 => "1 peering".to_owned(),
+        n => format!("{n} peerings"),
+    }
+}
+
+fn bold() -> Style {
+    Style::new().effects(Effects::BOLD)
+}
+
+/// Applies styles, or does nothing when colour is off.
+#[derive(Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    fn style(self, text: &str, style: Style) -> String {
+        if self.0 {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(action: Action, object: &str, status: Status) -> Outcome {
+        Outcome {
+            change: 0,
+            cluster: "cluster-01".into(),
+            object: object.into(),
+            action,
+            status,
+        }
+    }
+
+    fn written() -> Status {
+        Status::Written { note: None }
+    }
+
+    fn rendered(report: &ApplyReport) -> String {
+        let mut out = Vec::new();
+        report.render(&mut out, false).expect("render to memory");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn a_complete_apply_ends_with_the_plan_words_in_the_past_tense() {
+        let report = ApplyReport {
+            outcomes: vec![
+                outcome(Action::Establish, "peering cluster-02", written()),
+                outcome(Action::Create, "exported-services/default", written()),
+                outcome(Action::Create, "service-intentions/web", written()),
+                outcome(Action::Update, "service-defaults/web", written()),
+            ],
+        };
+        assert!(report.is_success());
+        assert_eq!(
+            report.summary(),
+            "Apply complete: 2 created, 1 updated, 0 deleted, 1 peering established."
+        );
+        let text = rendered(&report);
+        assert!(
+            text.contains("  + cluster-01: created service-intentions/web\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_failed_apply_lists_each_kind_of_outcome_and_counts_them() {
+        let report = ApplyReport {
+            outcomes: vec![
+                outcome(Action::Create, "exported-services/default", written()),
+                outcome(
+                    Action::Update,
+                    "service-intentions/web",
+                    Status::Conflicted {
+                        why: "ModifyIndex 12 → 15".into(),
+                    },
+                ),
+                outcome(
+                    Action::Create,
+                    "service-intentions/api",
+                    Status::Failed {
+                        error: "cluster \"cluster-01\": HTTP 403: denied\nhint: needs x".into(),
+                    },
+                ),
+                outcome(
+                    Action::Create,
+                    "service-intentions/db",
+                    Status::Skipped {
+                        because: "it depends on service-defaults/db on cluster-01, which failed"
+                            .into(),
+                    },
+                ),
+            ],
+        };
+        let text = rendered(&report);
+        for expected in [
+            "Written:\n  + cluster-01: created exported-services/default\n",
+            "  ! cluster-01: service-intentions/web not updated: conflict: ModifyIndex 12 → 15\n",
+            "Failed:\n  x cluster-01: service-intentions/api not created: cluster \"cluster-01\": HTTP 403: denied\n      hint: needs x\n",
+            "  - cluster-01: service-intentions/db not created: skipped: it depends on",
+            "Apply failed: 1 written, 1 conflicted, 1 failed, 1 skipped.\n",
+        ] {
+            assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn an_interrupted_apply_says_so() {
+        let report = ApplyReport {
+            outcomes: vec![outcome(
+                Action::Create,
+                "mesh/mesh",
+                Status::Skipped {
+                    because: INTERRUPTED.into(),
+                },
+            )],
+        };
+        assert_eq!(
+            report.summary(),
+            "Apply interrupted: 0 written, 0 conflicted, 0 failed, 1 skipped."
+        );
+    }
+
+    #[test]
+    fn colour_is_only_added_when_asked_for() {
+        let report = ApplyReport::default();
+        let mut out = Vec::new();
+        report.render(&mut out, true).expect("render");
+        assert!(String::from_utf8_lossy(&out).contains("\u{1b}["));
+        assert_eq!(
+            rendered(&report),
+            "Apply complete: 0 created, 0 updated, 0 deleted.\n"
+        );
+    }
+}
