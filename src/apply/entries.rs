@@ -34,7 +34,7 @@ pub(super) async fn write(
 /// `DELETE /v1/config/<kind>/<name>?cas=<modify_index>`.
 ///
 /// # Errors
-/// As for [`write`]. A delete of an entry that is already gone succeeds (Consul's CAS delete
+/// As for [`write()`]. A delete of an entry that is already gone succeeds (Consul's CAS delete
 /// of a missing entry returns `true`).
 pub(super) async fn delete(
     context: &Context,

@@ -5,14 +5,14 @@
 //! and never prints on its own except progress on stderr when asked to.
 //!
 //! How:
-//! - Changes run in waves ([`deps`]): peerings first (established and waited for until ACTIVE),
+//! - Changes run in waves (`deps`): peerings first (established and waited for until ACTIVE),
 //!   then config-entry writes kind group by kind group in the plan's dependency order, then
 //!   entry deletes in reverse, then peering deletes. Within a wave, changes run concurrently,
 //!   at most [`ApplyOptions::concurrency`] at a time.
 //! - Every config-entry write and delete carries the plan's `ModifyIndex` as `cas`; Consul's
-//!   refusal is a conflict, reported, never retried ([`entries`]). Peering changes re-read the
-//!   sides they touch first and stop when those moved since the plan ([`peering`]).
-//! - A change whose dependency was not written is skipped, with the reason ([`deps`]).
+//!   refusal is a conflict, reported, never retried (`entries`). Peering changes re-read the
+//!   sides they touch first and stop when those moved since the plan (`peering`).
+//! - A change whose dependency was not written is skipped, with the reason (`deps`).
 //!   Everything else goes on.
 //! - A write whose outcome is unknown (a timeout after sending) is never retried: it is reported
 //!   as "may or may not have been written; run plan again".
@@ -102,6 +102,20 @@ impl Interrupt {
     pub fn is_triggered(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }
+
+    /// Triggers the flag on the first Ctrl-C (SIGINT) from now on; a second Ctrl-C is the
+    /// caller's to handle (e.g. exit at once). Abort the returned task once the apply is over.
+    ///
+    /// # Caveats
+    /// Must be called within a tokio runtime.
+    pub fn trigger_on_ctrl_c(&self) -> tokio::task::JoinHandle<()> {
+        let interrupt = self.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                interrupt.trigger();
+            }
+        })
+    }
 }
 
 /// Applies `plan` to the clusters of `clients` (by workspace cluster name). `root` is the
@@ -140,7 +154,7 @@ pub async fn apply(
 }
 
 /// What every change needs while it runs.
-pub(crate) struct Context {
+struct Context {
     clients: BTreeMap<String, Client>,
     options: ApplyOptions,
     root: PathBuf,
@@ -175,38 +189,38 @@ async fn run_wave(
     let mut running = HashMap::new();
     for &index in wave {
         let change = &plan.changes[index];
-        if let Some(because) = schedule.blocked(index, &plan.changes, done) {
-            finish(
-                context,
-                done,
-                Outcome::new(index, change, Status::skipped(because)),
-            );
+        let blocked = if context.interrupted() {
+            Some(report::INTERRUPTED.to_owned())
+        } else {
+            schedule.blocked(index, &plan.changes, done)
+        };
+        if let Some(because) = blocked {
+            let outcome = Outcome::new(index, change, Status::skipped(because));
+            finish(context, done, outcome);
             continue;
         }
-        // Waiting for a permit is waiting for another write to end: the place to stop.
-        let permit = Arc::clone(&semaphore).acquire_owned().await;
-        if context.interrupted() || permit.is_err() {
-            let status = Status::skipped(report::INTERRUPTED.to_owned());
-            finish(context, done, Outcome::new(index, change, status));
-            continue;
-        }
-        let (task_context, task_change) = (Arc::clone(context), change.clone());
+        let (context, change) = (Arc::clone(context), change.clone());
+        let semaphore = Arc::clone(&semaphore);
         let handle = tasks.spawn(async move {
-            let _permit = permit;
-            execute(&task_context, &task_change).await
+            // Waiting for a permit is waiting for another write to end: the place to stop.
+            let permit = semaphore.acquire_owned().await;
+            if context.interrupted() || permit.is_err() {
+                return (index, Status::skipped(report::INTERRUPTED.to_owned()));
+            }
+            (index, execute(&context, &change).await)
         });
         running.insert(handle.id(), index);
     }
-    while let Some(joined) = tasks.join_next_with_id().await {
+    while let Some(joined) = tasks.join_next().await {
         let (index, status) = match joined {
-            Ok((id, status)) => (running[&id], status),
-            Err(error) => (running[&error.id()], Status::panicked(&error)),
+            Ok(ran) => ran,
+            Err(error) => match running.get(&error.id()) {
+                Some(&index) => (index, Status::panicked(&error)),
+                None => continue,
+            },
         };
-        finish(
-            context,
-            done,
-            Outcome::new(index, &plan.changes[index], status),
-        );
+        let outcome = Outcome::new(index, &plan.changes[index], status);
+        finish(context, done, outcome);
     }
 }
 
@@ -236,12 +250,12 @@ async fn execute(context: &Context, change: &Change) -> Status {
             action.verb()
         ))),
     };
-    Status::from(result)
+    Status::of(result)
 }
 
 /// Why a change was not written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Failure {
+enum Failure {
     /// Someone else changed the object since the plan; nothing was written.
     Conflict(String),
     /// The change failed; the text says what is known about what was written.
@@ -278,7 +292,7 @@ fn is_ambiguous(error: &Error) -> bool {
 }
 
 /// A duration as people write it: `120s`, `1.5s`, `500ms`.
-pub(crate) fn shown(duration: Duration) -> String {
+fn shown(duration: Duration) -> String {
     let millis = duration.as_millis();
     match millis {
         0..1000 => format!("{millis}ms"),
@@ -289,7 +303,14 @@ pub(crate) fn shown(duration: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::net::TcpListener;
+
+    use serde_json::json;
+
     use super::*;
+    use crate::consul::Env;
+    use crate::model::{ClusterSpec, TokenSource};
+    use crate::plan::EntryObject;
 
     #[test]
     fn durations_read_like_a_person_wrote_them() {
@@ -323,5 +344,95 @@ mod tests {
         assert!(!clone.is_triggered());
         interrupt.trigger();
         assert!(clone.is_triggered());
+    }
+
+    /// A client of cluster `c` whose agent refuses connections (a port just freed).
+    fn unreachable() -> BTreeMap<String, Client> {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let spec = ClusterSpec {
+            name: "c".into(),
+            address: Some(format!("http://127.0.0.1:{port}")),
+            token: TokenSource::Default,
+            datacenter: None,
+            partition: None,
+            entries_dir: PathBuf::from("c"),
+            tls: None,
+        };
+        let env = Env::from_vars(Vec::<(String, String)>::new());
+        let client = Client::new(&spec, &env, Path::new(".")).expect("a client");
+        BTreeMap::from([("c".to_owned(), client)])
+    }
+
+    fn create(kind: &str, name: &str) -> Change {
+        Change {
+            cluster: "c".into(),
+            object: Object::Entry(EntryObject {
+                kind: kind.into(),
+                name: name.into(),
+                namespace: None,
+                partition: None,
+            }),
+            action: Action::Create,
+            modify_index: 0,
+            destructive: false,
+            reason: None,
+            before: None,
+            after: None,
+            changed: Vec::new(),
+            body: Some(json!({"Kind": kind, "Name": name})),
+        }
+    }
+
+    fn plan() -> Plan {
+        let changes = vec![
+            create("service-defaults", "web"),
+            create("service-intentions", "api"),
+            create("service-intentions", "web"),
+        ];
+        Plan::new(vec!["c".into()], changes)
+    }
+
+    fn statuses(report: &ApplyReport) -> Vec<&Status> {
+        report
+            .outcomes
+            .iter()
+            .map(|outcome| &outcome.status)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn an_interrupted_apply_skips_every_change_and_sends_nothing() {
+        let clients = unreachable();
+        let options = ApplyOptions::default();
+        options.interrupt.trigger();
+        let report = apply(&plan(), &clients, &options, Path::new(".")).await;
+        let interrupted = Status::skipped(report::INTERRUPTED.to_owned());
+        assert_eq!(
+            statuses(&report),
+            [&interrupted, &interrupted, &interrupted]
+        );
+        assert_eq!(clients["c"].requests_sent(), 0);
+        assert!(report.was_interrupted());
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_skips_its_dependents_and_the_rest_goes_on() {
+        let clients = unreachable();
+        let report = apply(&plan(), &clients, &ApplyOptions::default(), Path::new(".")).await;
+        let [defaults, api, web] = statuses(&report)[..] else {
+            panic!("three outcomes: {report:#?}")
+        };
+        assert!(matches!(defaults, Status::Failed { error } if error.contains("cannot connect")));
+        assert!(matches!(api, Status::Failed { .. }), "attempted: {api:?}");
+        let because = "it depends on service-defaults/web on c, which failed".to_owned();
+        assert_eq!(web, &Status::Skipped { because });
+        assert_eq!(
+            clients["c"].requests_sent(),
+            2,
+            "the write is sent once, not retried"
+        );
     }
 }

@@ -5,7 +5,6 @@
 //! Texts come from the Consul client's errors, which name the cluster, the request and Consul's
 //! message and never hold a token; nothing here adds one.
 
-use std::fmt;
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
@@ -102,22 +101,21 @@ impl Status {
         Self::Skipped { because }
     }
 
+    /// The status of a change that ran: written (with its note) or why not.
+    pub(super) fn of(result: Result<Option<String>, Failure>) -> Self {
+        match result {
+            Ok(note) => Self::Written { note },
+            Err(Failure::Conflict(why)) => Self::Conflicted { why },
+            Err(Failure::Failed(error)) => Self::Failed { error },
+        }
+    }
+
     /// A change whose task panicked: a bug, and what it wrote is unknown.
     pub(super) fn panicked(error: &tokio::task::JoinError) -> Self {
         Self::Failed {
             error: format!(
                 "meshplan bug: {error}; it may or may not have been written; run plan again"
             ),
-        }
-    }
-}
-
-impl From<Result<Option<String>, Failure>> for Status {
-    fn from(result: Result<Option<String>, Failure>) -> Self {
-        match result {
-            Ok(note) => Self::Written { note },
-            Err(Failure::Conflict(why)) => Self::Conflicted { why },
-            Err(Failure::Failed(error)) => Self::Failed { error },
         }
     }
 }
@@ -188,7 +186,7 @@ impl ApplyReport {
                 counts.written, counts.conflicted, counts.failed, counts.skipped
             );
         }
-        counts.to_string()
+        complete(&counts)
     }
 
     /// Writes the report: what was written, what conflicted, what failed, what was skipped,
@@ -198,41 +196,18 @@ impl ApplyReport {
     /// When writing to `out` fails.
     pub fn render(&self, out: &mut impl Write, color: bool) -> io::Result<()> {
         let paint = Paint(color);
-        let sections = [
-            (
-                "Written:",
-                "+",
-                AnsiColor::Green,
-                is_written as fn(&Status) -> bool,
-            ),
-            (
-                "Conflicted (changed by someone else since the plan; nothing was written to them):",
-                "!",
-                AnsiColor::Yellow,
-                |status| matches!(status, Status::Conflicted { .. }),
-            ),
-            ("Failed:", "x", AnsiColor::Red, |status| {
-                matches!(status, Status::Failed { .. })
-            }),
-            (
-                "Skipped (not attempted):",
-                "-",
-                AnsiColor::Magenta,
-                |status| matches!(status, Status::Skipped { .. }),
-            ),
-        ];
-        for (title, symbol, hue, belongs) in sections {
-            let outcomes: Vec<&Outcome> = self
+        for (section, (title, symbol, hue)) in SECTIONS.iter().enumerate() {
+            let mut outcomes = self
                 .outcomes
                 .iter()
-                .filter(|o| belongs(&o.status))
-                .collect();
-            if outcomes.is_empty() {
+                .filter(|outcome| outcome.status.section() == section)
+                .peekable();
+            if outcomes.peek().is_none() {
                 continue;
             }
             writeln!(out, "{}", paint.style(title, bold()))?;
             for outcome in outcomes {
-                render_outcome(outcome, symbol, hue, paint, out)?;
+                render_outcome(outcome, symbol, *hue, paint, out)?;
             }
             writeln!(out)?;
         }
@@ -247,8 +222,28 @@ impl ApplyReport {
     }
 }
 
-fn is_written(status: &Status) -> bool {
-    matches!(status, Status::Written { .. })
+/// The report's sections, in order: title, symbol and colour.
+const SECTIONS: [(&str, &str, AnsiColor); 4] = [
+    ("Written:", "+", AnsiColor::Green),
+    (
+        "Conflicted (changed by someone else since the plan; nothing was written to them):",
+        "!",
+        AnsiColor::Yellow,
+    ),
+    ("Failed:", "x", AnsiColor::Red),
+    ("Skipped (not attempted):", "-", AnsiColor::Magenta),
+];
+
+impl Status {
+    /// The index of the status's section in [`SECTIONS`].
+    fn section(&self) -> usize {
+        match self {
+            Self::Written { .. } => 0,
+            Self::Conflicted { .. } => 1,
+            Self::Failed { .. } => 2,
+            Self::Skipped { .. } => 3,
+        }
+    }
 }
 
 /// One outcome: its line, then the rest of a multi-line error, indented.
@@ -269,26 +264,27 @@ fn render_outcome(
     Ok(())
 }
 
-impl fmt::Display for Counts {
-    /// `Apply complete: 2 created, 1 updated, 0 deleted, 1 peering established.`: the plan's
-    /// summary in the past tense; adopts and peerings only when there are some.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Apply complete: {} created, {} updated, {} deleted",
-            self.created, self.updated, self.deleted
-        )?;
-        if self.adopted > 0 {
-            write!(f, ", {} adopted", self.adopted)?;
-        }
-        if self.established > 0 {
-            write!(f, ", {} established", peerings(self.established))?;
-        }
-        if self.reestablished > 0 {
-            write!(f, ", {} re-established", peerings(self.reestablished))?;
-        }
-        f.write_str(".")
+/// `Apply complete: 2 created, 1 updated, 0 deleted, 1 peering established.`: the plan's
+/// summary in the past tense; adopts and peerings only when there are some.
+fn complete(counts: &Counts) -> String {
+    let mut line = format!(
+        "Apply complete: {} created, {} updated, {} deleted",
+        counts.created, counts.updated, counts.deleted
+    );
+    if counts.adopted > 0 {
+        line.push_str(&format!(", {} adopted", counts.adopted));
     }
+    if counts.established > 0 {
+        line.push_str(&format!(", {} established", peerings(counts.established)));
+    }
+    if counts.reestablished > 0 {
+        line.push_str(&format!(
+            ", {} re-established",
+            peerings(counts.reestablished)
+        ));
+    }
+    line.push('.');
+    line
 }
 
 fn peerings(n: usize) -> String {

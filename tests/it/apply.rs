@@ -100,6 +100,46 @@ async fn a_second_plan_after_apply_is_empty_and_a_second_apply_sends_no_request(
     assert_eq!(after_refresh - before, lists);
 }
 
+#[tokio::test]
+async fn a_peering_whose_dialer_side_was_deleted_by_hand_is_re_established() {
+    let agents = pair().await;
+    let dir = seed_workspace(&agents);
+    let (desired, clients) = workspace_at(dir.path());
+    apply_in(dir.path()).await;
+
+    // Someone deletes cluster-02's side: it goes away, and cluster-01's turns TERMINATED.
+    let (acceptor, dialer) = (&clients["cluster-01"], &clients["cluster-02"]);
+    dialer.delete_peering("cluster-01").await.expect("delete");
+    poll_until(
+        IMPORT_TIMEOUT,
+        "cluster-01's side is TERMINATED",
+        || async {
+            let gone = peering_state(dialer, "cluster-01").await.is_none();
+            let terminated = peering_state(acceptor, "cluster-02").await;
+            (gone && terminated == Some(PeeringState::Terminated)).then_some(())
+        },
+    )
+    .await;
+
+    let plan = plan_of(&desired, &clients).await;
+    let actions: Vec<Action> = plan.changes.iter().map(|change| change.action).collect();
+    assert_eq!(actions, [Action::Reestablish], "{plan:#?}");
+    let report = apply::apply(&plan, &clients, &options(), &desired.root).await;
+    assert!(report.is_success(), "{}", rendered(&report));
+    assert_eq!(
+        report.summary(),
+        "Apply complete: 0 created, 0 updated, 0 deleted, 1 peering re-established."
+    );
+    for (client, peer) in [(acceptor, "cluster-02"), (dialer, "cluster-01")] {
+        assert_eq!(
+            peering_state(client, peer).await,
+            Some(PeeringState::Active)
+        );
+    }
+    let again = plan_of(&desired, &clients).await;
+    assert!(again.changes.is_empty(), "{again:#?}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Someone else's writes
 // ---------------------------------------------------------------------------------------------
@@ -107,27 +147,13 @@ async fn a_second_plan_after_apply_is_empty_and_a_second_apply_sends_no_request(
 #[tokio::test]
 async fn a_saved_plan_is_stale_when_an_entry_was_edited_after_it_and_the_edit_survives() {
     let agent = Cluster::start("cluster-01").await;
-    let dir = TempDir::new().expect("temp dir");
-    write_files(dir.path(), &single_cluster(&agent, "allow"));
-    let desired = load(dir.path());
-    let clients = clients(&desired, &no_env());
-    let first = apply_fresh(&desired, &clients).await;
-    assert!(first.is_success(), "{}", rendered(&first));
-
-    write_files(dir.path(), &single_cluster(&agent, "deny"));
-    let desired = load(dir.path());
-    let plan = plan_of(&desired, &clients).await;
+    let (_dir, _desired, clients, plan) = applied_then_planned_again(&agent).await;
     // What `plan --out` saves and `apply PLANFILE` reads back.
     let saved: Plan = serde_json::from_str(&serde_json::to_string(&plan).expect("serialize"))
         .expect("a saved plan reads back");
     assert_eq!(apply::check_fresh(&saved, &clients).await, Ok(()));
 
-    let planned = entry_index(&clients["cluster-01"], "service-intentions", "web").await;
-    let hotfix = json!({"Kind": "service-intentions", "Name": "web",
-        "Sources": [{"Name": "api", "Action": "allow", "Description": "hotfix"}]});
-    put_entry(&agent, &hotfix).await;
-    let edited = entry_index(&clients["cluster-01"], "service-intentions", "web").await;
-
+    let (planned, edited) = edit_web_out_of_band(&agent, &clients, "hotfix").await;
     let stale = apply::check_fresh(&saved, &clients)
         .await
         .expect_err("the plan is stale");
@@ -144,41 +170,18 @@ async fn a_saved_plan_is_stale_when_an_entry_was_edited_after_it_and_the_edit_su
 #[tokio::test]
 async fn a_conflict_in_the_middle_of_an_apply_leaves_that_entry_alone_and_writes_the_rest() {
     let agent = Cluster::start("cluster-01").await;
-    let dir = TempDir::new().expect("temp dir");
-    write_files(dir.path(), &single_cluster(&agent, "allow"));
-    let desired = load(dir.path());
-    let clients = clients(&desired, &no_env());
-    assert!(apply_fresh(&desired, &clients).await.is_success());
-
-    write_files(dir.path(), &single_cluster(&agent, "deny"));
-    let desired = load(dir.path());
-    let plan = plan_of(&desired, &clients).await;
-    assert_eq!(plan.changes.len(), 4, "{plan:#?}");
-    assert!(
-        plan.changes
-            .iter()
-            .all(|change| change.action == Action::Update)
-    );
-    let planned = entry_index(&clients["cluster-01"], "service-intentions", "web").await;
-    let theirs = json!({"Kind": "service-intentions", "Name": "web",
-        "Sources": [{"Name": "api", "Action": "allow", "Description": "theirs"}]});
-    put_entry(&agent, &theirs).await;
-    let edited = entry_index(&clients["cluster-01"], "service-intentions", "web").await;
+    let (_dir, desired, clients, plan) = applied_then_planned_again(&agent).await;
+    let (planned, edited) = edit_web_out_of_band(&agent, &clients, "theirs").await;
 
     let report = apply::apply(&plan, &clients, &options(), &desired.root).await;
-    std::fs::write("/tmp/conflict-report.txt", rendered(&report)).unwrap();
     let counts = report.counts();
-    assert_eq!(
-        (
-            counts.written,
-            counts.conflicted,
-            counts.failed,
-            counts.skipped
-        ),
-        (plan.changes.len() - 1, 1, 0, 0),
-        "{}",
-        rendered(&report)
+    let tally = (
+        counts.written,
+        counts.conflicted,
+        counts.failed,
+        counts.skipped,
     );
+    assert_eq!(tally, (3, 1, 0, 0), "{}", rendered(&report));
     let conflicted = report
         .outcomes
         .iter()
@@ -190,10 +193,43 @@ async fn a_conflict_in_the_middle_of_an_apply_leaves_that_entry_alone_and_writes
     let live = read_entry(&clients["cluster-01"], "service-intentions", "web").await;
     assert_eq!(live["Sources"][0]["Description"], "theirs");
     let api = read_entry(&clients["cluster-01"], "service-intentions", "api").await;
-    assert_eq!(
-        api["Sources"][0]["Action"], "deny",
-        "the other entries were written"
-    );
+    assert_eq!(api["Sources"][0]["Action"], "deny", "the rest was written");
+}
+
+/// A single-cluster workspace applied, then edited so that all four entries change, and
+/// planned again: four updates, each with the `ModifyIndex` it was planned against.
+async fn applied_then_planned_again(
+    agent: &Cluster,
+) -> (TempDir, Desired, BTreeMap<String, Client>, Plan) {
+    let dir = TempDir::new().expect("temp dir");
+    write_files(dir.path(), &single_cluster(agent, "allow"));
+    let (desired, clients) = workspace_at(dir.path());
+    let first = apply_fresh(&desired, &clients).await;
+    assert!(first.is_success(), "{}", rendered(&first));
+    write_files(dir.path(), &single_cluster(agent, "deny"));
+    let desired = load(dir.path());
+    let plan = plan_of(&desired, &clients).await;
+    let actions: Vec<Action> = plan.changes.iter().map(|change| change.action).collect();
+    assert_eq!(actions, [Action::Update; 4], "{plan:#?}");
+    (dir, desired, clients, plan)
+}
+
+/// Someone rewrites the intentions of `web` with `description`: its `ModifyIndex` before and
+/// after.
+async fn edit_web_out_of_band(
+    agent: &Cluster,
+    clients: &BTreeMap<String, Client>,
+    description: &str,
+) -> (u64, u64) {
+    let client = &clients["cluster-01"];
+    let before = entry_index(client, "service-intentions", "web").await;
+    let theirs = json!({"Kind": "service-intentions", "Name": "web",
+        "Sources": [{"Name": "api", "Action": "allow", "Description": description}]});
+    put_entry(agent, &theirs).await;
+    (
+        before,
+        entry_index(client, "service-intentions", "web").await,
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,17 +244,15 @@ async fn two_workspaces_peer_through_a_token_file_and_removing_the_peering_delet
     write_files(&a, &acceptor_workspace(&agents[0], true));
     write_files(&b, &dialer_workspace(&agents[1], true));
 
-    let (desired_a, clients_a) = workspace_at(&a);
-    let report = apply_fresh(&desired_a, &clients_a).await;
-    assert!(report.is_success(), "{}", rendered(&report));
+    let report = apply_in(&a).await;
     let token_path = a.join("tokens/partner.token");
     assert_private(&token_path);
     let token = std::fs::read_to_string(&token_path).expect("the token file");
     assert!(!rendered(&report).contains(token.trim()));
 
-    let (desired_b, clients_b) = workspace_at(&b);
-    let report = apply_fresh(&desired_b, &clients_b).await;
-    assert!(report.is_success(), "{}", rendered(&report));
+    apply_in(&b).await;
+    let (_, clients_a) = workspace_at(&a);
+    let (_, clients_b) = workspace_at(&b);
     let acceptor = peering_state(&clients_a["cluster-01"], "partner").await;
     let dialer = peering_state(&clients_b["cluster-02"], "cluster-01").await;
     assert_eq!(
@@ -237,9 +271,7 @@ async fn two_workspaces_peer_through_a_token_file_and_removing_the_peering_delet
     write_files(&a, &acceptor_workspace(&agents[0], false));
     write_files(&b, &dialer_workspace(&agents[1], false));
     for dir in [&a, &b] {
-        let (desired, clients) = workspace_at(dir);
-        let report = apply_fresh(&desired, &clients).await;
-        assert!(report.is_success(), "{}", rendered(&report));
+        let report = apply_in(dir).await;
         assert!(report.outcomes.iter().all(|o| o.action == Action::Delete));
     }
     poll_until(
@@ -290,7 +322,6 @@ async fn a_token_without_mesh_write_fails_the_export_naming_the_permission_and_n
 
     let report = apply_fresh(&desired, &clients).await;
     let text = rendered(&report);
-    std::fs::write("/tmp/acl-report.txt", &text).unwrap();
     let export = report
         .outcomes
         .iter()
@@ -501,6 +532,19 @@ async fn plan_of(desired: &Desired, clients: &BTreeMap<String, Client>) -> Plan 
         .await
         .unwrap_or_else(|err| panic!("refresh failed: {err}"));
     plan::plan(desired, &live)
+}
+
+/// `meshplan apply DIR`, which must succeed.
+async fn apply_in(dir: &Path) -> ApplyReport {
+    let (desired, clients) = workspace_at(dir);
+    let report = apply_fresh(&desired, &clients).await;
+    assert!(
+        report.is_success(),
+        "in {}:\n{}",
+        dir.display(),
+        rendered(&report)
+    );
+    report
 }
 
 /// Plan, then apply that plan at once, as `meshplan apply DIR` does.

@@ -11,5 +11,5 @@ mod roundtrip;
 mod never_panics;
 // `meshplan plan` against real Consul agents: no false drift, every action, renderings, the binary.
 mod plan;
-// `apply` against real Consul agents: the seed end to end, idempotence, stale plans, conflicts, token files, ACLs.
+// `apply` against real Consul agents: the seed, idempotence, conflicts, token files, ACLs.
 mod apply;

@@ -1176,12 +1176,21 @@ fn respell(value: &Value, choices: &[Index], next: &mut usize, intentions: bool)
     }
 }
 
+/// `default` cases per property, or `PROPTEST_CASES` when set (for a longer run by hand:
+/// `PROPTEST_CASES=5000 cargo test --test it roundtrip`).
+fn cases(default: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok());
+    ProptestConfig::with_cases(cases.unwrap_or(default))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Properties
 // ---------------------------------------------------------------------------------------------
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    #![proptest_config(cases(128))]
 
     /// Any valid exported-services entry, written in each style, loads back unchanged.
     #[test]
@@ -1205,7 +1214,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(cases(64))]
 
     /// An entry cut into parts over several files, each in its own style, merges back into
     /// the entry, with the files listed in the order they were merged.
