@@ -1,6 +1,7 @@
 //! The command line: argument parsing, and one call per command into the modules that do the
 //! work. Data goes to stdout; diagnostics, progress and errors to stderr.
 
+mod apply;
 mod clusters;
 mod plan;
 mod saved;
@@ -26,6 +27,8 @@ enum Command {
     Validate(validate::Args),
     /// Show what apply would change to make the live clusters match the files
     Plan(plan::Args),
+    /// Make the live clusters match the files (or apply a saved plan)
+    Apply(apply::Args),
     /// Write the JSON Schemas of the workspace file, the typed config entries and plans
     Schema(schema::Args),
 }
@@ -58,6 +61,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Plan(args) => runtime()?.block_on(plan::run(&args)),
+        Command::Apply(args) => runtime()?.block_on(apply::run(&args)),
         Command::Schema(args) => schema::run(&args),
     }
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use super::saved::SavedPlan;
 use super::{Format, WorkspaceArg, clusters, validate};
-use crate::consul::refresh;
+use crate::consul::{Client, refresh};
 use crate::model::Desired;
 use crate::plan::{self, Plan};
 use crate::render;
@@ -30,10 +30,11 @@ pub(super) struct Args {
     clusters: Vec<String>,
 }
 
-/// A plan and what it was made from.
+/// A plan, what it was made from, and the clients that read the clusters.
 pub(super) struct Planned {
     pub desired: Desired,
     pub plan: Plan,
+    pub clients: Vec<(String, Client)>,
 }
 
 pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -53,7 +54,7 @@ pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if let Some(out) = &args.out {
         let saved = SavedPlan {
             format_version: plan::FORMAT_VERSION,
-            workspace: args.workspace.dir.clone(),
+            workspace: std::path::absolute(&args.workspace.dir)?,
             digest: digest::digest(&planned.desired)?,
             clusters: args.clusters.clone(),
             plan: planned.plan.clone(),
@@ -93,5 +94,9 @@ pub(super) async fn make(
     let clients = clusters::clients(&desired, &selection.reading)?;
     let live = refresh::refresh(&clients, &desired).await?;
     let plan = clusters::restrict(plan::plan(&desired, &live), &selection.acting);
-    Ok(Some(Planned { desired, plan }))
+    Ok(Some(Planned {
+        desired,
+        plan,
+        clients,
+    }))
 }

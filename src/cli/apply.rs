@@ -1,0 +1,164 @@
+//! `meshplan apply`: make the live clusters match the files, from a fresh plan (shown and
+//! confirmed) or from a saved plan (refused whole when anything it touches moved).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::bail;
+
+use super::saved::SavedPlan;
+use super::{clusters, plan, validate};
+use crate::apply::{self, ApplyOptions, Interrupt};
+use crate::consul::Client;
+use crate::plan::Plan;
+use crate::render;
+use crate::workspace::{self, digest};
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    /// A workspace folder (plan, show, confirm, apply) or a plan saved by `plan --out`
+    #[arg(default_value = ".", value_name = "DIR | PLANFILE")]
+    target: PathBuf,
+    /// Apply without asking for confirmation
+    #[arg(long)]
+    auto_approve: bool,
+    /// Apply only this cluster's changes (repeatable); the clusters it peers with are read too
+    #[arg(long = "cluster", value_name = "NAME")]
+    clusters: Vec<String>,
+    /// How many independent writes may run at once
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: u16,
+}
+
+pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let ready = if args.target.is_file() {
+        from_saved_plan(&args.target, &args.clusters).await?
+    } else {
+        from_workspace(args).await?
+    };
+    let Some(Ready {
+        plan,
+        clients,
+        root,
+    }) = ready
+    else {
+        return Ok(ExitCode::FAILURE);
+    };
+    if !plan.summary.has_writes() {
+        writeln!(anstream::stdout(), "{}", plan.summary)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let interrupt = Interrupt::new();
+    let ctrl_c = interrupt.trigger_on_ctrl_c();
+    let options = ApplyOptions {
+        concurrency: usize::from(args.concurrency),
+        progress: true,
+        interrupt,
+        ..ApplyOptions::default()
+    };
+    let report = apply::apply(&plan, &clients, &options, &root).await;
+    ctrl_c.abort();
+    let mut stdout = anstream::stdout();
+    report.render(&mut stdout, true)?;
+    Ok(if report.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// What apply needs: the plan, a client per cluster it touches, the workspace root (for token
+/// files).
+struct Ready {
+    plan: Plan,
+    clients: BTreeMap<String, Client>,
+    root: PathBuf,
+}
+
+/// Plans the workspace, shows the plan and asks for confirmation unless `--auto-approve`.
+async fn from_workspace(args: &Args) -> anyhow::Result<Option<Ready>> {
+    let Some(planned) = plan::make(&args.target, &args.clusters).await? else {
+        return Ok(None);
+    };
+    let plan = planned.plan;
+    if plan.summary.has_writes() {
+        let mut stdout = anstream::stdout();
+        render::text::render(&plan, &mut stdout, render::text::Options { color: true })?;
+        stdout.flush()?;
+        if !args.auto_approve && !confirmed()? {
+            writeln!(anstream::stderr(), "Apply cancelled; nothing was written.")?;
+            return Ok(None);
+        }
+    }
+    Ok(Some(Ready {
+        plan,
+        clients: planned.clients.into_iter().collect(),
+        root: planned.desired.root,
+    }))
+}
+
+/// Terraform's question: only `yes` applies. Without a terminal there is nobody to ask.
+fn confirmed() -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "refusing to apply without a terminal to confirm on; pass --auto-approve, or apply a saved plan"
+        );
+    }
+    let mut stderr = anstream::stderr();
+    write!(
+        stderr,
+        "\nDo you want to perform these actions? Only 'yes' will be accepted: "
+    )?;
+    stderr.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}
+
+/// Reads a saved plan and checks that neither the workspace files nor any object the plan
+/// touches changed since it was made; otherwise the plan is refused whole.
+async fn from_saved_plan(path: &Path, only: &[String]) -> anyhow::Result<Option<Ready>> {
+    let saved = SavedPlan::read(path)?;
+    if !only.is_empty() && only != saved.clusters.as_slice() {
+        bail!("a saved plan is applied as it was made; `--cluster` belongs on `meshplan plan`");
+    }
+    let desired = match workspace::load(&saved.workspace) {
+        Ok(desired) => desired,
+        Err(failure) => {
+            validate::print_failure(&failure)?;
+            return Ok(None);
+        }
+    };
+    if digest::digest(&desired)? != saved.digest {
+        bail!(
+            "the files in `{}` changed since the plan was made; run `meshplan plan` again",
+            saved.workspace.display()
+        );
+    }
+    let selection = clusters::select(&desired, &saved.clusters)?;
+    let clients: BTreeMap<String, Client> = clusters::clients(&desired, &selection.reading)?
+        .into_iter()
+        .collect();
+    if let Err(stale) = apply::check_fresh(&saved.plan, &clients).await {
+        let mut stderr = anstream::stderr();
+        writeln!(
+            stderr,
+            "error: the clusters changed since the plan was made; nothing was written:"
+        )?;
+        for moved in stale {
+            writeln!(stderr, "  {moved}")?;
+        }
+        writeln!(
+            stderr,
+            "hint: run `meshplan plan` again and review the new plan"
+        )?;
+        return Ok(None);
+    }
+    Ok(Some(Ready {
+        plan: saved.plan,
+        clients,
+        root: desired.root,
+    }))
+}
