@@ -127,6 +127,7 @@ fn curl(urls: &[String]) -> Duration {
     let mut command = Command::new("curl");
     command.args([
         "--silent",
+        "--no-progress-meter",
         "--parallel",
         "--parallel-immediate",
         "--parallel-max",
