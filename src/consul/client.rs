@@ -308,9 +308,20 @@ fn parse_address(spec: &ClusterSpec, env: &Env) -> Result<Address, ConfigProblem
         .or_else(|| env.non_empty(env::HTTP_ADDR))
         .unwrap_or(DEFAULT_ADDRESS);
     Address::parse(text, force_https).map_err(|reason| ConfigProblem::Address {
-        address: text.to_owned(),
+        address: without_credentials(text),
         reason,
     })
+}
+
+/// `http://user:pass@host` → `http://****@host`: an address may hold a password.
+fn without_credentials(address: &str) -> String {
+    let (scheme, rest) = address.split_once("://").unwrap_or(("", address));
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) if scheme.is_empty() => format!("****{}", &rest[at..]),
+        Some(at) => format!("{scheme}://****{}", &rest[at..]),
+        None => address.to_owned(),
+    }
 }
 
 /// Points `builder` at the address (a Unix socket, or TCP with TLS when https) and returns the
@@ -493,3 +504,6 @@ pub(crate) struct Reply {
     pub(crate) index: Option<u64>,
     pub(crate) body: Zeroizing<Vec<u8>>,
 }
+
+#[cfg(test)]
+mod tests;

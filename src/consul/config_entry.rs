@@ -36,10 +36,19 @@ pub fn entry_key(kind: &str, body: &Map<String, Value>) -> EntryKey {
         name: body
             .get("Name")
             .and_then(Value::as_str)
-            .unwrap_or_default()
+            .unwrap_or(singleton_name(kind))
             .to_owned(),
         namespace: qualifier("Namespace"),
         partition: qualifier("Partition"),
+    }
+}
+
+/// The name of an entry of a kind that has exactly one entry per partition and no `Name` field
+/// (`mesh`): Consul addresses it as `/v1/config/mesh/mesh`.
+pub fn singleton_name(kind: &str) -> &str {
+    match kind {
+        crate::model::entry::MESH => crate::model::entry::MESH,
+        _ => "",
     }
 }
 

@@ -126,13 +126,9 @@ impl ConfigProblem {
     }
 }
 
-/// The address in backticks, unless it may hold credentials.
+/// The address in backticks (credentials in it were masked when the problem was made).
 fn shown_address(address: &str) -> String {
-    if address.contains('@') {
-        String::new()
-    } else {
-        format!(" `{address}`")
-    }
+    format!(" `{address}`")
 }
 
 fn hint_line(hint: Option<&str>) -> String {

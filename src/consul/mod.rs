@@ -21,6 +21,8 @@ mod client;
 mod config_entry;
 mod env;
 mod error;
+#[cfg(test)]
+mod fake;
 mod peering;
 mod permission;
 pub mod refresh;

@@ -8,6 +8,10 @@ use super::service_intentions::ServiceIntentions;
 
 /// The `Kind` of exported-services entries.
 pub const EXPORTED_SERVICES: &str = "exported-services";
+/// The `Kind` of the mesh entry, the one kind without a `Name`: there is one per partition,
+/// addressed as `mesh/mesh`.
+pub const MESH: &str = "mesh";
+
 /// The `Kind` of service-intentions entries.
 pub const SERVICE_INTENTIONS: &str = "service-intentions";
 

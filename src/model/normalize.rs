@@ -67,6 +67,8 @@ pub fn canonical(kind: &str, entry: &Value) -> Value {
             exported_services(map);
         } else if kind.eq_ignore_ascii_case(SERVICE_INTENTIONS) {
             service_intentions(map);
+        } else {
+            server_defaults(kind, map);
         }
     }
     clean(&mut value, None);
@@ -273,6 +275,37 @@ fn precedence(destination: &Names, source: &Names) -> i64 {
     max - (2 - source.exact_count())
 }
 
+/// What Consul fills in or computes for kinds meshplan does not model, so that an entry written
+/// without it does not show as changed when read back.
+fn server_defaults(kind: &str, map: &mut Map<String, Value>) {
+    match kind {
+        // The API-gateway controller writes its own `Status` (conditions with timestamps).
+        "api-gateway"
+        | "bound-api-gateway"
+        | "http-route"
+        | "tcp-route"
+        | "inline-certificate"
+        | "file-system-certificate" => remove_fields(map, &["status"]),
+        _ => {}
+    }
+    match kind {
+        "jwt-provider" if field(map, "clockskewseconds").is_none() => {
+            map.insert("ClockSkewSeconds".to_owned(), Value::from(30));
+        }
+        "http-route" | "tcp-route" => {
+            let Some(Value::Array(parents)) = field_mut(map, "parents") else {
+                return;
+            };
+            for parent in parents.iter_mut().filter_map(Value::as_object_mut) {
+                if field(parent, "kind").is_none() {
+                    parent.insert("Kind".to_owned(), Value::from("api-gateway"));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// `Permissions[].HTTP.Methods` are stored uppercase.
 fn uppercase_methods(source: &mut Map<String, Value>) {
     let Some(Value::Array(permissions)) = field_mut(source, "permissions") else {
@@ -309,6 +342,9 @@ fn clean(value: &mut Value, key: Option<&str>) {
             map.retain(|_, child| !is_empty(child));
             sort_keys(map);
         }
+        // HTTP methods are stored uppercase wherever they appear (intentions, service-router
+        // matches, routes).
+        Value::Array(items) if key == Some("methods") => items.iter_mut().for_each(uppercase),
         Value::Array(items) => items.iter_mut().for_each(|item| clean(item, None)),
         Value::Number(number) => {
             if let Some(integral) = integral(number) {
@@ -473,6 +509,36 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn server_defaults_of_other_kinds_are_no_change() {
+        let written = json!({"Kind": "jwt-provider", "Name": "okta", "Issuer": "https://x"});
+        let read = json!({"Kind": "jwt-provider", "Name": "okta", "Issuer": "https://x", "ClockSkewSeconds": 30});
+        assert_eq!(
+            canonical("jwt-provider", &written),
+            canonical("jwt-provider", &read)
+        );
+
+        let written = json!({"Kind": "http-route", "Name": "r", "Parents": [{"Name": "gw"}]});
+        let read = json!({"Kind": "http-route", "Name": "r", "Parents": [{"Kind": "api-gateway", "Name": "gw"}],
+                          "Status": {"Conditions": [{"Type": "Accepted", "LastTransitionTime": "2026-11-27T16:00:00Z"}]}});
+        assert_eq!(
+            canonical("http-route", &written),
+            canonical("http-route", &read)
+        );
+    }
+
+    #[test]
+    fn router_methods_are_compared_uppercase() {
+        let written = json!({"Kind": "service-router", "Name": "web",
+                             "Routes": [{"Match": {"HTTP": {"Methods": ["get"]}}}]});
+        let read = json!({"Kind": "service-router", "Name": "web",
+                          "Routes": [{"Match": {"HTTP": {"Methods": ["GET"]}}}]});
+        assert_eq!(
+            canonical("service-router", &written),
+            canonical("service-router", &read)
+        );
+    }
 
     /// What meshplan PUTs for the seed scenario's intentions, deliberately in the "wrong" order.
     fn written_intentions() -> Value {

@@ -7,7 +7,7 @@ use super::deserialize::from_node;
 use super::diagnostic::Diagnostic;
 use super::tree::{Node, SyntaxError, Value, rename_keys};
 use super::{Parsed, syntax_diagnostic};
-use crate::model::entry::{EXPORTED_SERVICES, SERVICE_INTENTIONS};
+use crate::model::entry::{EXPORTED_SERVICES, MESH, SERVICE_INTENTIONS};
 use crate::model::{ConfigEntry, Document, Path, Problem, exported_services, service_intentions};
 
 /// Maps, in entries of the typed kinds, whose keys are user data and keep their spelling.
@@ -79,7 +79,11 @@ fn checked(problems: Vec<Problem>, entry: ConfigEntry) -> Result<ConfigEntry, Ve
 /// An entry of a kind meshplan does not model: Kind and Name are required, the rest is
 /// Consul's to check on write.
 fn document(tree: &Node, kind: String) -> Result<Document, Vec<Problem>> {
-    let name = required_string(tree, "Name")?;
+    let name = if kind == MESH {
+        mesh_name(tree)?
+    } else {
+        required_string(tree, "Name")?
+    };
     let Json::Object(body) = tree.to_json() else {
         return Err(vec![Problem::value(
             Path::root(),
@@ -93,6 +97,21 @@ fn document(tree: &Node, kind: String) -> Result<Document, Vec<Problem>> {
         partition: optional_string(tree, "Partition")?,
         body,
     })
+}
+
+/// Consul's mesh entry has no `Name` (it refuses the key); meshplan calls it `mesh`, as
+/// Consul's API path does.
+fn mesh_name(tree: &Node) -> Result<String, Vec<Problem>> {
+    match tree.get_ci("Name") {
+        None => Ok(MESH.to_owned()),
+        Some(field) => Err(vec![
+            Problem::key(
+                Path::root().key(field.key.as_str()),
+                "the mesh entry has no `Name`; Consul refuses the key",
+            )
+            .with_help("remove `Name`: there is one mesh entry per partition"),
+        ]),
+    }
 }
 
 /// A string field, found in any case as Consul does.

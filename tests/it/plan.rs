@@ -36,43 +36,6 @@ const ENTERPRISE_ONLY: &[(&str, &str)] = &[(
      service-defaults; `SamenessGroup` on an exported-services consumer and an intention source",
 )];
 
-/// Entries of the fixtures that Consul and meshplan disagree about: bugs reported, not fixed yet.
-/// Each is left out of the zero-drift check (and not written when Consul refuses it); delete its
-/// line once the bug is fixed.
-const KNOWN_BUGS: &[KnownBug] = &[
-    KnownBug {
-        fixture: "tests/cases/good/l7-permissions-jwt",
-        entry: "jwt-provider/okta",
-        written: true,
-        bug: "Consul stores `ClockSkewSeconds: 30` when it is absent; `model::normalize` does not \
-              know that default, so every plan shows an update of ClockSkewSeconds",
-    },
-    KnownBug {
-        fixture: "tests/cases/good/other-kinds",
-        entry: "mesh/mesh",
-        written: false,
-        bug: "Consul's mesh entry has no `Name`: a PUT with one fails 400 `invalid config key \
-              \"Name\"`, and GET returns none; the loader requires `Name`, so the entry can never \
-              be applied, and a marked live one is planned as delete of `mesh/` beside a create",
-    },
-];
-
-struct KnownBug {
-    fixture: &'static str,
-    /// The entry as plans name it (`kind/name`).
-    entry: &'static str,
-    /// Whether Consul accepts the entry (others in the fixture may depend on it).
-    written: bool,
-    #[allow(dead_code, reason = "documentation, shown in the source")]
-    bug: &'static str,
-}
-
-fn known_bug(fixture: &str, entry: &str) -> Option<&'static KnownBug> {
-    KNOWN_BUGS
-        .iter()
-        .find(|bug| bug.fixture == fixture && bug.entry == entry)
-}
-
 // ---------------------------------------------------------------------------------------------
 // 1. Zero drift after writing each fixture
 // ---------------------------------------------------------------------------------------------
@@ -89,17 +52,8 @@ async fn every_fixture_written_to_consul_plans_no_entry_change() {
             continue;
         }
         let mut desired = load(&dir);
-        for bug in KNOWN_BUGS.iter().filter(|bug| bug.fixture == shown) {
-            let declared = desired.entries.values().flat_map(|entries| entries.keys());
-            let mut declared = declared.map(ToString::to_string);
-            assert!(
-                declared.any(|key| key == bug.entry),
-                "KNOWN_BUGS names {} in {shown}, which does not declare it",
-                bug.entry
-            );
-        }
         point_at(&mut desired, &agents);
-        let count = match write_all(&desired, &shown).await {
+        let count = match write_all(&desired).await {
             Ok(count) => count,
             Err(err) => {
                 let _ = writeln!(failures, "{shown}: writing its entries failed: {err}\n");
@@ -112,7 +66,6 @@ async fn every_fixture_written_to_consul_plans_no_entry_change() {
             .changes
             .iter()
             .filter(|change| matches!(change.object, Object::Entry(_)))
-            .filter(|change| known_bug(&shown, &change.object.to_string()).is_none())
             .collect();
         if !drift.is_empty() {
             let _ = writeln!(
@@ -441,9 +394,7 @@ async fn an_out_of_band_edit_shows_as_an_update_naming_the_changed_field() {
          { Name = \"backend-service\", Action = \"allow\" },\n]\n",
     );
     let desired = workspace.load();
-    write_all(&desired, "")
-        .await
-        .expect("the files are written");
+    write_all(&desired).await.expect("the files are written");
     let plan = plan_of(&desired).await;
     assert!(plan.changes.is_empty(), "{}", text(&plan));
 
@@ -482,9 +433,7 @@ async fn an_unmanaged_live_entry_is_never_planned_for_deletion() {
     let workspace = Workspace::new(&cluster_blocks(&[&agent]));
     workspace.file("cluster-01/web.hcl", &web_intentions("allow"));
     let desired = workspace.load();
-    write_all(&desired, "")
-        .await
-        .expect("the files are written");
+    write_all(&desired).await.expect("the files are written");
     // Someone else's entries, of a kind the files use and of one they do not.
     let mut theirs = web_intentions_json("deny");
     theirs["Name"] = json!("billing");
@@ -503,9 +452,7 @@ async fn a_managed_entry_of_a_kind_the_files_do_not_mention_is_planned_for_delet
     let workspace = Workspace::new(&cluster_blocks(&[&agent]));
     workspace.file("cluster-01/web.hcl", &web_intentions("allow"));
     let desired = workspace.load();
-    write_all(&desired, "")
-        .await
-        .expect("the files are written");
+    write_all(&desired).await.expect("the files are written");
     let orphan = json!({ "Kind": "service-defaults", "Name": "orphan", "Protocol": "http" });
     let index = write(&consul, marked(orphan)).await;
 
@@ -606,7 +553,7 @@ async fn detailed_exitcode_is_2_with_changes_0_without_and_1_on_error() {
     let run = meshplan(&["plan"], dir, &[]);
     assert_eq!(run.code, Some(0), "without the flag, changes exit 0: {run}");
 
-    write_all(&workspace.load(), "")
+    write_all(&workspace.load())
         .await
         .expect("the files are written");
     let run = meshplan(&["plan", "--detailed-exitcode"], dir, &[]);
@@ -751,7 +698,7 @@ fn fixtures() -> Vec<PathBuf> {
         dirs.extend(found);
     }
     let listed = ENTERPRISE_ONLY.iter().map(|(dir, _)| *dir);
-    for dir in listed.chain(KNOWN_BUGS.iter().map(|bug| bug.fixture)) {
+    for dir in listed {
         assert!(
             dirs.contains(&root.join(dir)),
             "{dir} is listed in this file but is not a fixture"
@@ -868,16 +815,12 @@ fn write_rank(kind: &str) -> u8 {
     }
 }
 
-/// Writes every declared entry of fixture `shown` (but those Consul is known to refuse),
-/// marked, with `cas=0`, in dependency order; how many.
-async fn write_all(desired: &Desired, shown: &str) -> Result<usize, String> {
+/// Writes every declared entry, marked, with `cas=0`, in dependency order; how many.
+async fn write_all(desired: &Desired) -> Result<usize, String> {
     let mut entries: Vec<(&String, &meshplan::model::ConfigEntry)> = desired
         .entries
         .iter()
         .flat_map(|(cluster, entries)| entries.values().map(move |e| (cluster, &e.entry)))
-        .filter(|(_, entry)| {
-            known_bug(shown, &entry.key().to_string()).is_none_or(|bug| bug.written)
-        })
         .collect();
     entries.sort_by_key(|(_, entry)| write_rank(&entry.key().kind));
     for (cluster, entry) in &entries {
