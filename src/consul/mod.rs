@@ -3,14 +3,14 @@
 //! One [`Client`] per cluster, built from the workspace's [`crate::model::ClusterSpec`] with
 //! Consul's own client conventions as fallbacks (`CONSUL_HTTP_ADDR`, `CONSUL_HTTP_TOKEN`, ...,
 //! captured once in an [`Env`]). Typed calls cover what meshplan needs: peerings, config entries
-//! with check-and-set, the agent's identity and service health. [`refresh`] reads every cluster
+//! with check-and-set, the agent's identity and service health. [`refresh()`] reads every cluster
 //! into a [`crate::model::Live`] with a fixed number of list calls.
 //!
 //! # Invariants
 //! - ACL tokens go only in the `X-Consul-Token` header (marked sensitive), peering tokens only
 //!   in the establish body. No error, `Debug` output or URL holds either.
 //! - Only idempotent calls are retried (GETs and the peering delete). Establish, generate-token
-//!   and check-and-set writes and deletes are sent once; see [`retry`].
+//!   and check-and-set writes and deletes are sent once; see [`mod@retry`].
 //! - Every error names the cluster, the request and Consul's message ([`Error`]).
 //! - Nothing here reads `std::env` except [`Env::from_process`], nor any file but those the
 //!   settings name (token, CA, client certificate and key).

@@ -2,6 +2,8 @@
 
 // Two real clusters peer and share a service over raw HTTP, without meshplan.
 mod peering_proof;
+// The Consul client against real agents: check-and-set, refresh's request count, peering, ACLs.
+mod consul_client;
 // Test-only helpers: the real-agent harness.
 mod support;
 mod validate;

@@ -355,9 +355,15 @@ fn an_unset_token_env_is_a_config_error_naming_the_cluster_and_variable() {
 
 #[test]
 fn credentials_in_an_address_are_masked() {
-    assert_eq!(without_credentials("http://u:pw@consul:8500/x@y"), "http://****@consul:8500/x@y");
+    assert_eq!(
+        without_credentials("http://u:pw@consul:8500/x@y"),
+        "http://****@consul:8500/x@y"
+    );
     assert_eq!(without_credentials("u:pw@consul:8500"), "****@consul:8500");
-    assert_eq!(without_credentials("https://consul:8501"), "https://consul:8501");
+    assert_eq!(
+        without_credentials("https://consul:8501"),
+        "https://consul:8501"
+    );
 }
 
 #[test]
