@@ -91,13 +91,23 @@ async fn plan_once(desired: &Desired) -> (Duration, u64, usize) {
             )
         })
         .collect();
+    let built = start.elapsed();
     let live = refresh(&clients, desired)
         .await
         .expect("the clusters can be read");
+    let refreshed = start.elapsed();
     let plan = plan::plan(desired, &live);
+    let planned = start.elapsed();
     let mut out = Vec::new();
     render::text::render(&plan, &mut out, render::text::Options { color: false }).expect("renders");
     let elapsed = start.elapsed();
+    eprintln!(
+        "  clients {:.1} ms, refresh {:.1} ms, plan {:.1} ms, render {:.1} ms",
+        ms(built),
+        ms(refreshed - built),
+        ms(planned - refreshed),
+        ms(elapsed - planned)
+    );
     let sent = clients
         .iter()
         .map(|(_, client)| client.requests_sent())

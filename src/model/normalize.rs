@@ -58,7 +58,15 @@ const WILDCARD: &str = "*";
 /// The canonical display form of a config entry of `kind`, whether it is meshplan's PUT body or
 /// Consul's GET body. Idempotent. Keys keep their spelling; compare with [`comparable`].
 pub fn canonical(kind: &str, entry: &Value) -> Value {
-    let mut value = entry.clone();
+    let mut value = normalized(kind, entry.clone());
+    display_order(&mut value);
+    value
+}
+
+/// [`canonical`] without the display order of keys, which equality ignores: what plans
+/// compare, thousands of times per plan, so it skips the sorting.
+pub fn normalized(kind: &str, entry: Value) -> Value {
+    let mut value = entry;
     if let Value::Object(map) = &mut value {
         remove_fields(map, &SERVER_FIELDS);
         remove_default(map, "namespace", None);
@@ -73,6 +81,12 @@ pub fn canonical(kind: &str, entry: &Value) -> Value {
     }
     clean(&mut value, None);
     value
+}
+
+/// Whether two canonical forms say the same: equal as they are (the usual case, since Consul
+/// and meshplan both spell keys as Consul's docs do), or once keys are folded.
+pub fn same(a: &Value, b: &Value) -> bool {
+    a == b || comparable(a) == comparable(b)
 }
 
 /// `value` with every key outside user-data maps folded to lowercase without underscores:
@@ -132,27 +146,42 @@ pub fn align_keys(value: &mut Value, like: &Value) {
 /// A key as Consul's decoder matches it: case-insensitive, `_` ignored (`peer_name` = `PeerName`
 /// for matching purposes; which spellings Consul *accepts* is the typed kinds' business).
 pub fn fold_key(key: &str) -> String {
+    folded(key).collect()
+}
+
+/// Whether `key` folds to `folded_key` ([`fold_key`] without allocating: normalisation looks up
+/// and sorts keys thousands of times per plan).
+pub fn folds_to(key: &str, folded_key: &str) -> bool {
+    folded(key).eq(folded_key.chars())
+}
+
+/// Whether `key`, folded, ends with `suffix` (already folded).
+fn folded_ends_with(key: &str, suffix: &str) -> bool {
+    let mut reversed = folded(key).rev();
+    suffix.chars().rev().all(|c| reversed.next() == Some(c))
+}
+
+fn folded(key: &str) -> impl DoubleEndedIterator<Item = char> + '_ {
     key.chars()
         .filter(|c| *c != '_')
         .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// The member of `map` whose key folds to `folded`.
 fn field<'a>(map: &'a Map<String, Value>, folded: &str) -> Option<&'a Value> {
     map.iter()
-        .find(|(key, _)| fold_key(key) == folded)
+        .find(|(key, _)| folds_to(key, folded))
         .map(|(_, value)| value)
 }
 
 fn field_mut<'a>(map: &'a mut Map<String, Value>, folded: &str) -> Option<&'a mut Value> {
     map.iter_mut()
-        .find(|(key, _)| fold_key(key) == folded)
+        .find(|(key, _)| folds_to(key, folded))
         .map(|(_, value)| value)
 }
 
 fn remove_fields(map: &mut Map<String, Value>, folded: &[&str]) {
-    map.retain(|key, _| !folded.contains(&fold_key(key).as_str()));
+    map.retain(|key, _| !folded.iter().any(|f| folds_to(key, f)));
 }
 
 /// A non-empty string member, by folded key.
@@ -166,7 +195,7 @@ fn string_field<'a>(map: &'a Map<String, Value>, folded: &str) -> Option<&'a str
 /// (what Consul Enterprise fills in when it is absent).
 fn remove_default(map: &mut Map<String, Value>, folded: &str, inherited: Option<&str>) {
     map.retain(|key, value| {
-        let Some(text) = value.as_str().filter(|_| fold_key(key) == folded) else {
+        let Some(text) = value.as_str().filter(|_| folds_to(key, folded)) else {
             return true;
         };
         !(text.is_empty() || text.eq_ignore_ascii_case("default") || Some(text) == inherited)
@@ -210,7 +239,7 @@ fn intention_source(source: &mut Map<String, Value>, destination: &Names) -> i64
     let names = Names::of(source, local.then_some(destination));
     let precedence = precedence(destination, &names);
     remove_fields(source, &SOURCE_SERVER_FIELDS);
-    source.retain(|key, value| !(fold_key(key) == "type" && value.as_str() == Some("consul")));
+    source.retain(|key, value| !(folds_to(key, "type") && value.as_str() == Some("consul")));
     let inherit = |own: &Option<String>| own.clone().filter(|value| local && value != WILDCARD);
     remove_default(
         source,
@@ -337,14 +366,15 @@ fn clean(value: &mut Value, key: Option<&str>) {
     match value {
         Value::Object(map) => {
             for (child_key, child) in map.iter_mut() {
-                clean(child, Some(&fold_key(child_key)));
+                clean(child, Some(child_key));
             }
             map.retain(|_, child| !is_empty(child));
-            sort_keys(map);
         }
         // HTTP methods are stored uppercase wherever they appear (intentions, service-router
         // matches, routes).
-        Value::Array(items) if key == Some("methods") => items.iter_mut().for_each(uppercase),
+        Value::Array(items) if key.is_some_and(|key| folds_to(key, "methods")) => {
+            items.iter_mut().for_each(uppercase);
+        }
         Value::Array(items) => items.iter_mut().for_each(|item| clean(item, None)),
         Value::Number(number) => {
             if let Some(integral) = integral(number) {
@@ -352,8 +382,11 @@ fn clean(value: &mut Value, key: Option<&str>) {
             }
         }
         Value::String(text) => {
-            let is_duration =
-                key.is_some_and(|key| DURATION_SUFFIXES.iter().any(|suffix| key.ends_with(suffix)));
+            let is_duration = key.is_some_and(|key| {
+                DURATION_SUFFIXES
+                    .iter()
+                    .any(|suffix| folded_ends_with(key, suffix))
+            });
             if let Some(go) = is_duration.then(|| go_duration(text)).flatten() {
                 *text = go;
             }
@@ -382,6 +415,18 @@ fn integral(number: &Number) -> Option<Number> {
     fits.then(|| Number::from(float as i64))
 }
 
+/// Sorts the keys of every object in `value` the way plans show them (see [`key_order`]).
+pub fn display_order(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.values_mut().for_each(display_order);
+            sort_keys(map);
+        }
+        Value::Array(items) => items.iter_mut().for_each(display_order),
+        _ => {}
+    }
+}
+
 fn sort_keys(map: &mut Map<String, Value>) {
     let mut members: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
     members.sort_by(|(a, _), (b, _)| key_order(a, b));
@@ -390,14 +435,18 @@ fn sort_keys(map: &mut Map<String, Value>) {
 
 /// `Kind`, then `Name`, then by folded key (ties by the key itself).
 fn key_order(a: &str, b: &str) -> Ordering {
-    let rank = |key: &str| match fold_key(key).as_str() {
-        "kind" => 0,
-        "name" => 1,
-        _ => 2,
+    let rank = |key: &str| {
+        if folds_to(key, "kind") {
+            0
+        } else if folds_to(key, "name") {
+            1
+        } else {
+            2
+        }
     };
     rank(a)
         .cmp(&rank(b))
-        .then_with(|| fold_key(a).cmp(&fold_key(b)))
+        .then_with(|| folded(a).cmp(folded(b)))
         .then_with(|| a.cmp(b))
 }
 

@@ -12,12 +12,12 @@
 //!   not declared: never touched.
 //! - Entry keys match with an absent, empty or `default` namespace/partition being the same.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
 use super::change::{Action, Change, EntryObject, Object};
-use crate::model::normalize::{align_keys, canonical, comparable, fold_key};
+use crate::model::normalize::{align_keys, canonical, display_order, folds_to, normalized, same};
 use crate::model::{
     ConfigEntry, Desired, DesiredEntry, EntryKey, Live, LiveCluster, LiveEntry, MANAGED_BY_KEY,
     MANAGED_BY_VALUE, Path,
@@ -26,15 +26,26 @@ use crate::model::{
 /// Every config-entry change of every cluster that was read, unordered.
 pub(super) fn changes(desired: &Desired, live: &Live) -> Vec<Change> {
     let none = BTreeMap::new();
-    let mut changes = Vec::new();
-    for (cluster, live_cluster) in &live.clusters {
-        if !desired.clusters.contains_key(cluster) {
-            continue;
-        }
-        let declared = desired.entries.get(cluster).unwrap_or(&none);
-        changes.extend(cluster_changes(cluster, declared, live_cluster));
-    }
-    changes
+    // Clusters are independent, so each is compared on its own thread: with thousands of
+    // entries per cluster, normalising both sides is most of a plan's time.
+    std::thread::scope(|scope| {
+        let planning: Vec<_> = live
+            .clusters
+            .iter()
+            .filter(|(cluster, _)| desired.clusters.contains_key(*cluster))
+            .map(|(cluster, live_cluster)| {
+                let declared = desired.entries.get(cluster).unwrap_or(&none);
+                scope.spawn(move || cluster_changes(cluster, declared, live_cluster))
+            })
+            .collect();
+        planning
+            .into_iter()
+            .flat_map(|thread| match thread.join() {
+                Ok(changes) => changes,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 /// The object of an entry change: `key` with default namespace and partition left out.
@@ -65,7 +76,7 @@ fn cluster_changes(
         .map(|(key, entry)| (object(key), entry))
         .collect();
     let mut changes = Vec::new();
-    let mut wanted = Vec::new();
+    let mut wanted = BTreeSet::new();
     for (key, entry) in declared {
         if !live.kinds.contains(&key.kind) {
             continue;
@@ -77,7 +88,7 @@ fn cluster_changes(
             &entry.entry,
             live_entries.get(&object),
         ));
-        wanted.push(object);
+        wanted.insert(object);
     }
     for (object, entry) in &live_entries {
         if is_marked(&entry.body) && !wanted.contains(object) {
@@ -95,19 +106,22 @@ fn entry_change(
     live: Option<&&LiveEntry>,
 ) -> Option<Change> {
     let body = body(entry);
-    let mut after = canonical(&object.kind, &body);
+    let mut after = normalized(&object.kind, body.clone());
     let Some(live) = live else {
         let mut change = bare(cluster, object, Action::Create, 0);
+        display_order(&mut after);
         change.after = Some(after);
         change.body = Some(body);
         return Some(change);
     };
-    let before = canonical(&object.kind, &Value::Object(live.body.clone()));
+    let mut before = normalized(&object.kind, Value::Object(live.body.clone()));
     let marked = is_marked(&live.body);
-    if marked && comparable(&after) == comparable(&before) {
+    if marked && same(&after, &before) {
         return None;
     }
-    let content_same = comparable(&without_mark(&after)) == comparable(&without_mark(&before));
+    let content_same = same(&without_mark(&after), &without_mark(&before));
+    display_order(&mut before);
+    display_order(&mut after);
     align_keys(&mut after, &before);
     let (action, reason) = match (marked, content_same) {
         (true, _) => (Action::Update, None),
@@ -157,7 +171,7 @@ fn body(entry: &ConfigEntry) -> Value {
     if let Value::Object(map) = &mut body {
         let key = map
             .keys()
-            .find(|key| fold_key(key) == "meta")
+            .find(|key| folds_to(key, "meta"))
             .cloned()
             .unwrap_or_else(|| "Meta".to_owned());
         let meta = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
@@ -174,7 +188,7 @@ fn body(entry: &ConfigEntry) -> Value {
 /// Whether an entry carries `Meta["managed-by"] = "meshplan"`.
 fn is_marked(body: &Map<String, Value>) -> bool {
     body.iter()
-        .find(|(key, _)| fold_key(key) == "meta")
+        .find(|(key, _)| folds_to(key, "meta"))
         .and_then(|(_, meta)| meta.get(MANAGED_BY_KEY))
         .and_then(Value::as_str)
         == Some(MANAGED_BY_VALUE)
@@ -184,7 +198,7 @@ fn is_marked(body: &Map<String, Value>) -> bool {
 fn without_mark(entry: &Value) -> Value {
     let mut entry = entry.clone();
     if let Value::Object(map) = &mut entry {
-        let meta_key = map.keys().find(|key| fold_key(key) == "meta").cloned();
+        let meta_key = map.keys().find(|key| folds_to(key, "meta")).cloned();
         if let Some(key) = meta_key {
             let empty = map
                 .get_mut(&key)

@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use super::change::{Action, Change, Object};
 use crate::model::entry::{EXPORTED_SERVICES, SERVICE_INTENTIONS};
-use crate::model::normalize::fold_key;
+use crate::model::normalize::folds_to;
 
 /// Sorts `changes` into apply order.
 pub(super) fn sort(changes: &mut [Change]) {
@@ -91,6 +91,6 @@ fn has_l7(entry: &Value) -> bool {
 fn member<'a>(value: &'a Value, folded: &str) -> Option<&'a Value> {
     let map = value.as_object()?;
     map.iter()
-        .find(|(key, _)| fold_key(key) == folded)
+        .find(|(key, _)| folds_to(key, folded))
         .map(|(_, value)| value)
 }
