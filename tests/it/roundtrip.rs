@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use hcl::format::Format as _;
 use meshplan::model::exported_services::{ExportedService, ExportedServices, ServiceConsumer};
 use meshplan::model::service_intentions::{
     IntentionAction, IntentionHttpHeaderPermission, IntentionHttpPermission,
@@ -35,10 +36,13 @@ use serde_json::{Value, json};
 // ---------------------------------------------------------------------------------------------
 
 /// How a file is written: the format, and for HCL whether map keys that are valid identifiers
-/// are written bare (`Meta = { team = "a" }`, like Consul's docs) or quoted (hcl-rs's default).
+/// are written bare (`Meta = { team = "a" }`, like Consul's docs) or quoted (hcl-rs's default),
+/// and whether objects are written as blocks (`Sources { … }` repeated, `HTTP { … }`: the
+/// style of Consul's HCL examples) rather than as attributes (`Sources = [{ … }]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Style {
     Hcl { ident_keys: bool },
+    HclBlocks,
     Toml,
     Json,
 }
@@ -46,7 +50,7 @@ enum Style {
 impl Style {
     fn extension(self) -> &'static str {
         match self {
-            Style::Hcl { .. } => "hcl",
+            Style::Hcl { .. } | Style::HclBlocks => "hcl",
             Style::Toml => "toml",
             Style::Json => "json",
         }
@@ -56,13 +60,17 @@ impl Style {
     fn render<T: Serialize>(self, value: &T) -> String {
         match self {
             Style::Hcl { ident_keys } => {
-                let formatter = hcl::format::Formatter::builder()
-                    .indent(b"  ")
-                    .prefer_ident_keys(ident_keys)
-                    .build_vec();
-                hcl::ser::Serializer::with_formatter(formatter)
+                hcl::ser::Serializer::with_formatter(hcl_formatter(ident_keys))
                     .serialize_string(value)
                     .expect("hcl-rs serializes the model")
+            }
+            Style::HclBlocks => {
+                let Ok(Value::Object(map)) = serde_json::to_value(value) else {
+                    panic!("a file holds an object");
+                };
+                hcl_blocks(&map)
+                    .format_string(&mut hcl_formatter(true))
+                    .expect("hcl-rs formats the body")
             }
             Style::Toml => toml::to_string(value).expect("toml serializes the model"),
             Style::Json => serde_json::to_string_pretty(value).expect("JSON serializes the model"),
@@ -70,10 +78,52 @@ impl Style {
     }
 }
 
+fn hcl_formatter(ident_keys: bool) -> hcl::format::Formatter<'static, Vec<u8>> {
+    hcl::format::Formatter::builder()
+        .indent(b"  ")
+        .prefer_ident_keys(ident_keys)
+        .build_vec()
+}
+
+/// `map` as an HCL body in block style: a field holding an object becomes a block, one holding
+/// a list of objects becomes repeated blocks, when every key involved is an identifier (a block
+/// body has attributes, not quoted keys); anything else stays an attribute.
+fn hcl_blocks(map: &serde_json::Map<String, Value>) -> hcl::Body {
+    let is_identifier =
+        |key: &str| hcl::Identifier::new(key).is_ok() && !["true", "false", "null"].contains(&key);
+    let blockable = |value: &Value| {
+        value
+            .as_object()
+            .is_some_and(|inner| inner.keys().all(|key| is_identifier(key)))
+    };
+    let block = |key: &str, value: &Value| {
+        let inner = value.as_object().expect("blockable values are objects");
+        hcl::Block::builder(key)
+            .add_structures(hcl_blocks(inner))
+            .build()
+    };
+    let mut body = hcl::Body::builder();
+    for (key, value) in map {
+        body = match value {
+            _ if !is_identifier(key) => panic!("a body key must be an identifier: {key:?}"),
+            Value::Object(_) if blockable(value) => body.add_block(block(key, value)),
+            Value::Array(items) if !items.is_empty() && items.iter().all(blockable) => {
+                body.add_blocks(items.iter().map(|item| block(key, item)))
+            }
+            _ => {
+                let expression = hcl::to_expression(value).expect("JSON is an HCL expression");
+                body.add_attribute(hcl::Attribute::new(key.as_str(), expression))
+            }
+        };
+    }
+    body.build()
+}
+
 /// Every style an entry file can be written in.
-const ENTRY_STYLES: [Style; 4] = [
+const ENTRY_STYLES: [Style; 5] = [
     Style::Hcl { ident_keys: false },
     Style::Hcl { ident_keys: true },
+    Style::HclBlocks,
     Style::Toml,
     Style::Json,
 ];
@@ -84,7 +134,7 @@ fn entry_style() -> impl Strategy<Value = Style> {
 
 /// The workspace file is HCL or TOML only.
 fn workspace_style() -> impl Strategy<Value = Style> {
-    prop::sample::select(ENTRY_STYLES[..3].to_vec())
+    prop::sample::select(ENTRY_STYLES[..4].to_vec())
 }
 
 /// A temporary workspace folder; files are written relative to it, and kept in memory so a
@@ -960,10 +1010,17 @@ impl World {
         WorkspaceFile { cluster, peering }
     }
 
-    /// Writes the workspace file and every entry, one file each.
-    fn write(&self, scratch: &mut Scratch, style: Style) {
+    /// Writes the workspace file and every entry, one file each. In HCL, `labeled` writes
+    /// `cluster "a" { … }` and `peering { … }` blocks; otherwise clusters and peerings are what
+    /// the style makes of a plain object and list (`cluster = { … }`, or unlabelled blocks).
+    fn write(&self, scratch: &mut Scratch, style: Style, labeled: bool) {
         let name = format!("meshplan.{}", style.extension());
-        scratch.write(name, style.render(&self.file()));
+        let file = self.file();
+        let text = match style {
+            Style::Hcl { .. } if labeled => style.render(&file),
+            _ => style.render(&serde_json::to_value(&file).expect("JSON serializes")),
+        };
+        scratch.write(name, text);
         for (cluster, entries) in &self.entries {
             let dir = &self.clusters[cluster].spec.entries_dir;
             for (i, (entry, style)) in entries.iter().enumerate() {
@@ -1256,14 +1313,18 @@ proptest! {
     /// Any valid workspace (clusters, peerings of both shapes, entries in any style), with its
     /// workspace file in HCL or TOML, loads back to the same clusters, peerings and entries.
     #[test]
-    fn any_workspace_loads_back_from_hcl_and_toml(world in world(), style in workspace_style()) {
+    fn any_workspace_loads_back_from_hcl_and_toml(
+        world in world(),
+        style in workspace_style(),
+        labeled in any::<bool>(),
+    ) {
         for entries in world.entries.values() {
             for (entry, _) in entries {
                 assert_valid(entry)?;
             }
         }
         let mut scratch = Scratch::new();
-        world.write(&mut scratch, style);
+        world.write(&mut scratch, style, labeled);
         let desired = scratch.load()?;
         let clusters: BTreeMap<String, ClusterSpec> = world
             .clusters
