@@ -143,7 +143,8 @@ mod tests {
 
     #[test]
     fn an_archive_splits_into_named_files() {
-        let data = b"junk\n=== meshplan.hcl\ncluster \"a\" {}\n=== a/x.json\n{}\n=== ../escape\nno\n";
+        let data =
+            b"junk\n=== meshplan.hcl\ncluster \"a\" {}\n=== a/x.json\n{}\n=== ../escape\nno\n";
         let files = files(data);
         let names: Vec<_> = files.iter().map(|(p, _)| p.display().to_string()).collect();
         assert_eq!(names, ["meshplan.hcl", "a/x.json"]);

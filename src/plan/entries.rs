@@ -105,13 +105,14 @@ fn entry_change(
     entry: &ConfigEntry,
     live: Option<&&LiveEntry>,
 ) -> Option<Change> {
-    let body = body(entry);
-    let mut after = normalized(&object.kind, body.clone());
+    // The body is built again for a change rather than copied for every entry: most entries
+    // have none.
+    let mut after = normalized(&object.kind, body(entry));
     let Some(live) = live else {
         let mut change = bare(cluster, object, Action::Create, 0);
         display_order(&mut after);
         change.after = Some(after);
-        change.body = Some(body);
+        change.body = Some(body(entry));
         return Some(change);
     };
     let mut before = normalized(&object.kind, Value::Object(live.body.clone()));
@@ -133,7 +134,7 @@ fn entry_change(
     change.changed = changed_paths(&before, &after);
     change.before = Some(before);
     change.after = Some(after);
-    change.body = Some(body);
+    change.body = Some(body(entry));
     Some(change)
 }
 

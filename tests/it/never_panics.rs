@@ -157,82 +157,21 @@ peering {
 
 const FORMATS: [Format; 3] = [Format::Hcl, Format::Toml, Format::Json];
 
-/// Pieces of each format's syntax, glued at random: brackets that do not close, heredocs,
-/// interpolations, table headers, escapes, comments, numbers at the edge of their types.
+/// Pieces of each format's syntax: brackets that may not close, heredocs, interpolations,
+/// table headers, escapes, comments, numbers at the edge of their types, keywords.
+#[rustfmt::skip]
+const SYNTAX: &[&str] = &[
+    "{", "}", "[", "]", "[[", "]]", "(", ")", "\"", "'", "'''", "\"\"\"", "=", ":", ",", ".",
+    "\n", "\r\n", "\t", " ", "#", "//", "/*", "*/", "${", "%{", "~}", "<<EOF\n", "<<-EOF\n",
+    "EOF", "\\", "\\u", "\\u{", "\\U0001F980", "\\x", "\\b", "null", "true", "false", "inf",
+    "nan", "-", "+", "0", "1e999", "-0", "0x", "1979-05-27T07:32:00Z", "18446744073709551616",
+    "9223372036854775808", "1.5", "a", "Kind", "Sources", "cluster", "peering", "\"x\"", "é",
+    "🦀", "\u{0}", "\u{feff}", "?", "...", "for", "in", "if", "=>", "!", "&&", "*",
+];
+
+/// [`SYNTAX`] glued at random: gets further into the parsers than random characters do.
 fn token_soup() -> impl Strategy<Value = String> {
-    let tokens = prop::sample::select(vec![
-        "{",
-        "}",
-        "[",
-        "]",
-        "[[",
-        "]]",
-        "(",
-        ")",
-        "\"",
-        "'",
-        "'''",
-        "\"\"\"",
-        "=",
-        ":",
-        ",",
-        ".",
-        "\n",
-        "\r\n",
-        "\t",
-        " ",
-        "#",
-        "//",
-        "/*",
-        "*/",
-        "${",
-        "%{",
-        "~}",
-        "<<EOF\n",
-        "<<-EOF\n",
-        "EOF",
-        "\\",
-        "\\u",
-        "\\u{",
-        "\\U0001F980",
-        "\\x",
-        "\\b",
-        "null",
-        "true",
-        "false",
-        "inf",
-        "nan",
-        "-",
-        "+",
-        "0",
-        "1e999",
-        "-0",
-        "0x",
-        "1979-05-27T07:32:00Z",
-        "18446744073709551616",
-        "9223372036854775808",
-        "1.5",
-        "a",
-        "Kind",
-        "Sources",
-        "cluster",
-        "peering",
-        "\"x\"",
-        "é",
-        "🦀",
-        "\u{0}",
-        "\u{feff}",
-        "?",
-        "...",
-        "for",
-        "in",
-        "if",
-        "=>",
-        "!",
-        "&&",
-        "*",
-    ]);
-    prop::collection::vec(tokens, 0..60).prop_map(|tokens| tokens.concat())
+    prop::collection::vec(prop::sample::select(SYNTAX), 0..60).prop_map(|tokens| tokens.concat())
 }
 
 /// Anything a user could save: any characters, arbitrary, printable or syntax soup.
@@ -369,55 +308,23 @@ fn any_value() -> impl Strategy<Value = Value> {
     ]
 }
 
-/// Keys an entry could have: every field of both typed kinds in several spellings, and junk.
+/// Keys an entry could have: fields of both typed kinds in several spellings.
+#[rustfmt::skip]
+const FIELDS: &[&str] = &[
+    "Kind", "kind", "KIND", "Name", "name", "Partition", "Namespace", "Services", "services",
+    "Consumers", "Peer", "peer_name", "PeerName", "SamenessGroup", "sameness_group", "Sources",
+    "JWT", "jwt", "Meta", "Hash", "CreateIndex", "Action", "Permissions", "Precedence", "Type",
+    "Description", "LegacyID", "LegacyMeta", "legacy_meta", "HTTP", "PathExact", "path_prefix",
+    "PathRegex", "Header", "Methods", "Present", "Exact", "Regex", "Invert", "IgnoreCase",
+    "Providers", "VerifyClaims", "Path", "Value",
+];
+
+/// A key from [`FIELDS`], or junk.
 fn any_key() -> impl Strategy<Value = String> {
-    let fields = prop::sample::select(vec![
-        "Kind",
-        "kind",
-        "KIND",
-        "Name",
-        "name",
-        "Partition",
-        "Namespace",
-        "Services",
-        "services",
-        "Consumers",
-        "Peer",
-        "peer_name",
-        "PeerName",
-        "SamenessGroup",
-        "sameness_group",
-        "Sources",
-        "JWT",
-        "jwt",
-        "Meta",
-        "Hash",
-        "CreateIndex",
-        "Action",
-        "Permissions",
-        "Precedence",
-        "Type",
-        "Description",
-        "LegacyID",
-        "LegacyMeta",
-        "legacy_meta",
-        "HTTP",
-        "PathExact",
-        "path_prefix",
-        "PathRegex",
-        "Header",
-        "Methods",
-        "Present",
-        "Exact",
-        "Regex",
-        "Invert",
-        "IgnoreCase",
-        "Providers",
-        "VerifyClaims",
-        "Path",
-        "Value",
-    ]);
-    prop_oneof![4 => fields.prop_map(str::to_owned), 1 => "\\PC{0,8}"]
+    prop_oneof![
+        4 => prop::sample::select(FIELDS).prop_map(str::to_owned),
+        1 => "\\PC{0,8}",
+    ]
 }
 
 /// One structural edit of a JSON entry, at the node (or object) picked by the index.
