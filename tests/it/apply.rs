@@ -8,9 +8,8 @@
 //! developer's shell leaks in.
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use meshplan::apply::{self, ApplyOptions, ApplyReport, Status};
 use meshplan::consul::{self, Client, Env};
@@ -21,10 +20,10 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use crate::support::consul::{Cluster, start_clusters};
+use crate::support::http::{POLL_INTERVAL, client as http, poll_until, token_without_mesh_write};
 
 /// Imports usually arrive within a second of the export; deletions as fast.
 const IMPORT_TIMEOUT: Duration = Duration::from_secs(30);
-const POLL_INTERVAL: Duration = Duration::from_millis(200);
 
 // ---------------------------------------------------------------------------------------------
 // The seed scenario
@@ -306,7 +305,7 @@ async fn a_token_without_mesh_write_fails_the_export_naming_the_permission_and_n
          initial_management = \"{MANAGEMENT_TOKEN}\"\n  }}\n}}"
     );
     let agent = Cluster::start_with("cluster-01", &[&acl]).await;
-    let secret = limited_token(&agent).await;
+    let secret = token_without_mesh_write(&agent, MANAGEMENT_TOKEN).await;
     let dir = TempDir::new().expect("temp dir");
     let mut files = acceptor_workspace(&agent, true);
     files[0].1 = files[0].1.replace(
@@ -347,41 +346,6 @@ async fn a_token_without_mesh_write_fails_the_export_naming_the_permission_and_n
             "the peering token leaked"
         );
     }
-}
-
-/// A token that may read everything meshplan reads and write peerings, but not `mesh:write`.
-async fn limited_token(agent: &Cluster) -> String {
-    let rules = "agent_prefix \"\" { policy = \"read\" }\nnode_prefix \"\" { policy = \"read\" }\n\
-                 service_prefix \"\" { policy = \"read\" }\npeering = \"write\"\nmesh = \"read\"";
-    let policy = management_put(
-        agent,
-        "/v1/acl/policy",
-        &json!({"Name": "meshplan-no-mesh-write", "Rules": rules}),
-    )
-    .await;
-    let token = management_put(
-        agent,
-        "/v1/acl/token",
-        &json!({"Description": "meshplan test", "Policies": [{"ID": policy["ID"]}]}),
-    )
-    .await;
-    token["SecretID"].as_str().expect("a SecretID").to_owned()
-}
-
-async fn management_put(agent: &Cluster, path: &str, body: &Value) -> Value {
-    let response = http()
-        .put(format!("{}{path}", agent.http_addr()))
-        .header("X-Consul-Token", MANAGEMENT_TOKEN)
-        .json(body)
-        .send()
-        .await
-        .unwrap_or_else(|err| panic!("PUT {path}: {err}"));
-    assert!(
-        response.status().is_success(),
-        "PUT {path}: {}",
-        response.status()
-    );
-    response.json().await.expect("JSON")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -603,14 +567,6 @@ fn assert_private(path: &Path) {
 // Someone else's side: raw HTTP
 // ---------------------------------------------------------------------------------------------
 
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("an HTTP client")
-}
-
 async fn pair() -> Vec<Cluster> {
     start_clusters(&["cluster-01", "cluster-02"]).await
 }
@@ -663,22 +619,4 @@ async fn imported(agent: &Cluster, peer: &str) -> Vec<Value> {
         response.status()
     );
     response.json().await.expect("a JSON array")
-}
-
-async fn poll_until<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting until {what}"
-        );
-        tokio::time::sleep(POLL_INTERVAL).await;
-    }
 }

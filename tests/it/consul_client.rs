@@ -16,11 +16,11 @@ use meshplan::model::{ClusterSpec, Desired, LivePeering, PeeringState, TokenSour
 use serde_json::{Value, json};
 
 use crate::support::consul::{Cluster, start_clusters};
+use crate::support::http::{POLL_INTERVAL, token_without_mesh_write};
 
 /// Peerings usually turn ACTIVE within a couple of seconds; right after start-up the dialer's
 /// sync loop may add 5 s (see the harness).
 const ACTIVE_TIMEOUT: Duration = Duration::from_secs(45);
-const POLL_INTERVAL: Duration = Duration::from_millis(200);
 
 /// Generate-token answers 500 for a short while after start-up (consul-api.md §1.10).
 const TOKEN_ATTEMPTS: u32 = 20;
@@ -317,7 +317,7 @@ async fn a_403_names_the_likely_permission_and_never_the_token() {
          tokens {{\n    initial_management = \"{MANAGEMENT_TOKEN}\"\n  }}\n}}"
     );
     let agent = Cluster::start_with("cluster-01", &[&acl]).await;
-    let limited = limited_token(&agent).await;
+    let limited = token_without_mesh_write(&agent, MANAGEMENT_TOKEN).await;
     let client = client_with_token(&agent, &limited);
 
     let err = client
@@ -481,43 +481,4 @@ async fn wait_for_active(client: &Client, name: &str) -> LivePeering {
             _ => tokio::time::sleep(POLL_INTERVAL).await,
         }
     }
-}
-
-/// A token that may read what meshplan reads and write peerings, but lacks `mesh:write`.
-async fn limited_token(agent: &Cluster) -> String {
-    let rules = "agent_prefix \"\" { policy = \"read\" }\nnode_prefix \"\" { policy = \"read\" }\n\
-                 service_prefix \"\" { policy = \"read\" }\npeering = \"write\"\nmesh = \"read\"";
-    let policy = management_put(
-        agent,
-        "/v1/acl/policy",
-        &json!({"Name": "no-mesh-write", "Rules": rules}),
-    )
-    .await;
-    let token = management_put(
-        agent,
-        "/v1/acl/token",
-        &json!({"Description": "consul client test", "Policies": [{"ID": policy["ID"]}]}),
-    )
-    .await;
-    token["SecretID"].as_str().expect("a SecretID").to_owned()
-}
-
-async fn management_put(agent: &Cluster, path: &str, body: &Value) -> Value {
-    let response = reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("an HTTP client")
-        .put(format!("{}{path}", agent.http_addr()))
-        .header("X-Consul-Token", MANAGEMENT_TOKEN)
-        .json(body)
-        .send()
-        .await
-        .unwrap_or_else(|err| panic!("PUT {path}: {err}"));
-    assert!(
-        response.status().is_success(),
-        "PUT {path}: {}",
-        response.status()
-    );
-    response.json().await.expect("JSON")
 }

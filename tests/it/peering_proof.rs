@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::consul::{Cluster, start_clusters};
+use crate::support::http::{POLL_INTERVAL, client as http, poll_until, success_json};
 
 const SERVICE: &str = "frontend-service";
 
@@ -24,8 +25,6 @@ const IMPORT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Long enough for an export to have propagated had there been one.
 const NO_IMPORT_WAIT: Duration = Duration::from_secs(5);
-
-const POLL_INTERVAL: Duration = Duration::from_millis(200);
 
 #[tokio::test]
 async fn exported_service_becomes_visible_on_the_peer() {
@@ -178,46 +177,6 @@ async fn health_service(cluster: &Cluster, peer: Option<&str>) -> Vec<Value> {
     let response = request.send().await.expect("GET /v1/health/service/:name");
     let body = success_json(response, "list the service's instances").await;
     serde_json::from_value(body).expect("a JSON array of instances")
-}
-
-/// Polls `probe` until it yields a value; panics after `timeout`, naming what was awaited.
-async fn poll_until<T>(
-    timeout: Duration,
-    what: &str,
-    mut probe: impl AsyncFnMut() -> Option<T>,
-) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting until {what}"
-        );
-        tokio::time::sleep(POLL_INTERVAL).await;
-    }
-}
-
-/// The response's JSON body (`null` when empty); panics with the status and body unless the
-/// request succeeded. A successful body is never quoted: it may hold a peering token.
-async fn success_json(response: reqwest::Response, what: &str) -> Value {
-    let status = response.status();
-    let body = response.text().await.expect("a response body");
-    assert!(status.is_success(), "{what}: HTTP {status}: {body}");
-    if body.trim().is_empty() {
-        return Value::Null;
-    }
-    serde_json::from_str(&body).unwrap_or_else(|err| panic!("{what}: body is not JSON: {err}"))
-}
-
-/// Only ever talks to the local agents, never through a proxy from the environment.
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("build an HTTP client")
 }
 
 fn url(cluster: &Cluster, path: &str) -> String {

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use meshplan::consul::{self, Client, Env};
 use meshplan::model::normalize::fold_key;
@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use crate::support::consul::{Cluster, start_clusters};
+use crate::support::http::{client as http, poll_until, success_json};
 
 /// Workspaces Consul Community Edition cannot hold, each with the Enterprise-only fields that
 /// rule it out; every other workspace under `examples/` and `tests/cases/good/` is written to
@@ -871,8 +872,6 @@ const TOKEN_ATTEMPTS: u32 = 20;
 /// a deleted side takes a moment to reach the other side and to vanish.
 const PEERING_TIMEOUT: Duration = Duration::from_secs(30);
 
-const POLL_INTERVAL: Duration = Duration::from_millis(200);
-
 /// A temporary workspace folder.
 struct Workspace {
     dir: TempDir,
@@ -948,26 +947,6 @@ async fn write(consul: &Client, body: Value) -> u64 {
         .expect("read it back")
         .expect("it is live")
         .modify_index
-}
-
-/// Consul over plain HTTP, as an operator's script would use it.
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("an HTTP client")
-}
-
-async fn success_json(response: reqwest::Response, what: &str) -> Value {
-    let status = response.status();
-    let body = response.text().await.expect("a response body");
-    assert!(status.is_success(), "{what}: HTTP {status}: {body}");
-    if body.trim().is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&body).unwrap_or_else(|err| panic!("{what}: {err}: {body}"))
-    }
 }
 
 async fn get_entry(agent: &Cluster, kind: &str, name: &str) -> Value {
@@ -1065,18 +1044,8 @@ async fn delete_peering(agent: &Cluster, name: &str) {
 }
 
 /// Polls `probe` until it yields a value; panics after [`PEERING_TIMEOUT`], naming `what`.
-async fn wait_for<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + PEERING_TIMEOUT;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {PEERING_TIMEOUT:?} waiting for {what}"
-        );
-        tokio::time::sleep(POLL_INTERVAL).await;
-    }
+async fn wait_for<T>(what: &str, probe: impl AsyncFnMut() -> Option<T>) -> T {
+    poll_until(PEERING_TIMEOUT, what, probe).await
 }
 
 /// What a run of the binary did.
