@@ -83,6 +83,38 @@ pub fn normalized(kind: &str, entry: Value) -> Value {
     value
 }
 
+/// Wraps each object of `value` in a one-element list wherever `like` has a one-element list:
+/// Consul decodes a single object where a list is expected as that list (an HCL file's single
+/// `Routes { … }` block, in a kind meshplan does not model), so the two say the same.
+pub fn lift_singletons(value: &mut Value, like: &Value) {
+    match like {
+        Value::Array(items) if items.len() == 1 && value.is_object() => {
+            *value = Value::Array(vec![value.take()]);
+            lift_singletons(value, like);
+        }
+        Value::Array(items) => {
+            if let Value::Array(values) = value {
+                for (value, like) in values.iter_mut().zip(items) {
+                    lift_singletons(value, like);
+                }
+            }
+        }
+        Value::Object(likes) => {
+            if let Value::Object(map) = value {
+                for (key, child) in map.iter_mut() {
+                    let twin = likes
+                        .iter()
+                        .find(|(other, _)| folded(other).eq(folded(key)));
+                    if let Some((_, twin)) = twin {
+                        lift_singletons(child, twin);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Whether two canonical forms say the same: equal as they are (the usual case, since Consul
 /// and meshplan both spell keys as Consul's docs do), or once keys are folded.
 pub fn same(a: &Value, b: &Value) -> bool {
@@ -575,6 +607,23 @@ mod tests {
             canonical("http-route", &written),
             canonical("http-route", &read)
         );
+    }
+
+    #[test]
+    fn a_single_block_read_back_as_a_one_element_list_is_no_change() {
+        let mut written = normalized(
+            "service-router",
+            json!({"Kind": "service-router", "Name": "web",
+                   "Routes": {"Destination": {"Service": "admin"}}}),
+        );
+        let read = normalized(
+            "service-router",
+            json!({"Kind": "service-router", "Name": "web",
+                   "Routes": [{"Destination": {"Service": "admin"}}]}),
+        );
+        assert!(!super::same(&written, &read));
+        lift_singletons(&mut written, &read);
+        assert!(super::same(&written, &read));
     }
 
     #[test]

@@ -17,7 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 
 use super::change::{Action, Change, EntryObject, Object};
-use crate::model::normalize::{align_keys, canonical, display_order, folds_to, normalized, same};
+use crate::model::normalize::{
+    align_keys, canonical, display_order, folds_to, lift_singletons, normalized, same,
+};
 use crate::model::{
     ConfigEntry, Desired, DesiredEntry, EntryKey, Live, LiveCluster, LiveEntry, MANAGED_BY_KEY,
     MANAGED_BY_VALUE, Path,
@@ -116,6 +118,7 @@ fn entry_change(
         return Some(change);
     };
     let mut before = normalized(&object.kind, Value::Object(live.body.clone()));
+    lift_singletons(&mut after, &before);
     let marked = is_marked(&live.body);
     if marked && same(&after, &before) {
         return None;
