@@ -219,7 +219,7 @@ pub struct Summary {
 
 impl Summary {
     /// The counts of `changes`.
-    pub fn of(changes: &[Change]) -> Self {
+    pub fn of<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Self {
         let mut summary = Self::default();
         for change in changes {
             let count = match change.action {

@@ -9,8 +9,8 @@
 use std::io::{self, Write};
 
 use super::diff;
-use super::{Counts, headline, notes, symbol};
-use crate::plan::{Change, Plan};
+use super::{headline, notes, symbol};
+use crate::plan::{Change, Plan, Summary};
 
 /// The most characters (bytes, which is stricter) a rendering may have.
 pub const LIMIT: usize = 60_000;
@@ -50,7 +50,7 @@ fn head(plan: &Plan) -> String {
     text.push_str("| Cluster | Create | Update | Delete | Adopt | Peerings |\n");
     text.push_str("|:--|--:|--:|--:|--:|:--|\n");
     for cluster in &plan.clusters {
-        let counts = Counts::on(plan, cluster);
+        let counts = Summary::of(plan.changes_on(cluster));
         text.push_str(&format!(
             "| `{cluster}` | {} | {} | {} | {} | {} |\n",
             counts.create,
@@ -65,7 +65,7 @@ fn head(plan: &Plan) -> String {
 }
 
 /// `1 to establish, 1 to re-establish`, or `-`.
-fn peerings(counts: &Counts) -> String {
+fn peerings(counts: &Summary) -> String {
     let mut parts = Vec::new();
     if counts.establish > 0 {
         parts.push(format!("{} to establish", counts.establish));

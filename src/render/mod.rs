@@ -14,7 +14,7 @@ pub mod text;
 #[cfg(test)]
 mod tests;
 
-use crate::plan::{Action, Change, Object, PeeringEnd, PeeringObject, Plan};
+use crate::plan::{Action, Change, Object, PeeringEnd, PeeringObject};
 
 /// The symbol in front of a change, Terraform-like: `+` create and establish, `~` update, `-`
 /// delete, `<=` adopt (taken over as it is), `-/+` re-establish (replaced).
@@ -92,33 +92,4 @@ fn how(peering: &PeeringObject) -> Option<String> {
 /// `cluster-01 (peer name "cluster-02")`.
 fn named(end: &PeeringEnd) -> String {
     format!("{} (peer name {:?})", end.cluster, end.peer_name)
-}
-
-/// Per-action counts of the changes made on one cluster.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct Counts {
-    pub(crate) create: usize,
-    pub(crate) update: usize,
-    pub(crate) delete: usize,
-    pub(crate) adopt: usize,
-    pub(crate) establish: usize,
-    pub(crate) reestablish: usize,
-}
-
-impl Counts {
-    pub(crate) fn on(plan: &Plan, cluster: &str) -> Self {
-        let mut counts = Self::default();
-        for change in plan.changes_on(cluster) {
-            let count = match change.action {
-                Action::Create => &mut counts.create,
-                Action::Update => &mut counts.update,
-                Action::Delete => &mut counts.delete,
-                Action::Adopt => &mut counts.adopt,
-                Action::Establish => &mut counts.establish,
-                Action::Reestablish => &mut counts.reestablish,
-            };
-            *count += 1;
-        }
-        counts
-    }
 }
