@@ -581,6 +581,53 @@ async fn detailed_exitcode_is_2_with_changes_0_without_and_1_on_error() {
 }
 
 #[tokio::test]
+async fn a_saved_plan_applies_once_and_is_refused_whole_once_anything_moved() {
+    let [first, second] = pair().await;
+    let workspace = Workspace::new(&cluster_blocks(&[&first, &second]));
+    workspace.file("cluster-01/web.hcl", &web_intentions("allow"));
+    let dir = workspace.dir.path();
+    let saved = dir.join("saved.plan");
+    let out = saved.to_str().expect("a UTF-8 path");
+
+    // Without a terminal to confirm on, applying a folder needs --auto-approve.
+    let run = meshplan(&["apply"], dir, &[]);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(run.stderr.contains("--auto-approve"), "{run}");
+
+    let run = meshplan(&["plan", "--out", out], dir, &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let run = meshplan(&["apply"], &saved, &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(run.stdout.contains("Apply complete: 1 created"), "{run}");
+    assert_eq!(
+        get_entry(&first, "service-intentions", "web").await["Sources"][0]["Action"],
+        "allow"
+    );
+
+    // The same plan again: what it planned to create now exists, so nothing is written.
+    let run = meshplan(&["apply"], &saved, &[]);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(
+        run.stderr.contains("changed since the plan was made")
+            && run.stderr.contains("service-intentions/web"),
+        "{run}"
+    );
+
+    // A plan made before a file changed is refused too, and the live entry stays as it was.
+    workspace.file("cluster-01/web.hcl", &web_intentions("deny"));
+    let run = meshplan(&["plan", "--out", out], dir, &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    workspace.file("cluster-01/web.hcl", &web_intentions("allow"));
+    let run = meshplan(&["apply"], &saved, &[]);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(run.stderr.contains("files"), "{run}");
+    assert_eq!(
+        get_entry(&first, "service-intentions", "web").await["Sources"][0]["Action"],
+        "allow"
+    );
+}
+
+#[tokio::test]
 async fn a_saved_plan_holds_modify_indexes_and_a_digest_and_no_token_appears_anywhere() {
     const TOKEN: &str = "6f1c2a9e-4b7d-4e0a-9c3f-2d8b5e7a1f04";
     const TOKEN_ENV: &str = "MESHPLAN_TEST_TOKEN";
