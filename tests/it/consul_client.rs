@@ -56,22 +56,7 @@ async fn write_with_cas_zero_creates_and_a_second_cas_zero_is_refused() {
 async fn write_with_a_stale_cas_is_refused() {
     let agent = Cluster::start("cluster-01").await;
     let client = client(&agent);
-    assert!(
-        client
-            .write_entry(&service_defaults("web", "tcp"), 0)
-            .await
-            .expect("create")
-    );
-    let first = modify_index(&client, "service-defaults", "web").await;
-
-    assert!(
-        client
-            .write_entry(&service_defaults("web", "http"), first)
-            .await
-            .expect("update")
-    );
-    let second = modify_index(&client, "service-defaults", "web").await;
-    assert!(second > first);
+    let (first, second) = created_then_updated(&client).await;
     assert!(
         !client
             .write_entry(&service_defaults("web", "grpc"), first)
@@ -89,20 +74,7 @@ async fn write_with_a_stale_cas_is_refused() {
 async fn delete_with_cas_refuses_a_stale_index_and_deletes_with_the_current_one() {
     let agent = Cluster::start("cluster-01").await;
     let client = client(&agent);
-    assert!(
-        client
-            .write_entry(&service_defaults("web", "tcp"), 0)
-            .await
-            .expect("create")
-    );
-    let first = modify_index(&client, "service-defaults", "web").await;
-    assert!(
-        client
-            .write_entry(&service_defaults("web", "http"), first)
-            .await
-            .expect("update")
-    );
-    let current = modify_index(&client, "service-defaults", "web").await;
+    let (first, current) = created_then_updated(&client).await;
 
     assert!(
         !client
@@ -435,6 +407,21 @@ fn intentions(destination: &str) -> Value {
         "Sources": [{"Name": "frontend", "Action": "allow"}],
         "Meta": {"managed-by": "meshplan"},
     })
+}
+
+/// Creates `service-defaults/web` (tcp), then updates it (http) with check-and-set; the
+/// ModifyIndex after each write.
+async fn created_then_updated(client: &Client) -> (u64, u64) {
+    let created = client.write_entry(&service_defaults("web", "tcp"), 0).await;
+    assert!(created.expect("create"));
+    let first = modify_index(client, "service-defaults", "web").await;
+    let updated = client
+        .write_entry(&service_defaults("web", "http"), first)
+        .await;
+    assert!(updated.expect("update"));
+    let second = modify_index(client, "service-defaults", "web").await;
+    assert!(second > first);
+    (first, second)
 }
 
 async fn modify_index(client: &Client, kind: &str, name: &str) -> u64 {

@@ -21,6 +21,8 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Value, json};
 
+use crate::support::proptest_cases;
+
 // ---------------------------------------------------------------------------------------------
 // Samples
 // ---------------------------------------------------------------------------------------------
@@ -511,21 +513,12 @@ fn host_with_entry(format: Format, bytes: Vec<u8>) -> tempfile::TempDir {
     ])
 }
 
-/// `default` cases per property, or `PROPTEST_CASES` when set (for a longer run by hand:
-/// `PROPTEST_CASES=5000 cargo test --test it never_panics`).
-fn cases(default: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok());
-    ProptestConfig::with_cases(cases.unwrap_or(default))
-}
-
 // ---------------------------------------------------------------------------------------------
 // Properties
 // ---------------------------------------------------------------------------------------------
 
 proptest! {
-    #![proptest_config(cases(256))]
+    #![proptest_config(proptest_cases(256))]
 
     /// `tree::parse` in every format, on any text.
     #[test]

@@ -31,6 +31,8 @@ use proptest::sample::{Index, subsequence};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::support::proptest_cases;
+
 // ---------------------------------------------------------------------------------------------
 // Writing files
 // ---------------------------------------------------------------------------------------------
@@ -1235,21 +1237,12 @@ fn respell(value: &Value, choices: &[Index], next: &mut usize, intentions: bool)
     }
 }
 
-/// `default` cases per property, or `PROPTEST_CASES` when set (for a longer run by hand:
-/// `PROPTEST_CASES=5000 cargo test --test it roundtrip`).
-fn cases(default: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok());
-    ProptestConfig::with_cases(cases.unwrap_or(default))
-}
-
 // ---------------------------------------------------------------------------------------------
 // Properties
 // ---------------------------------------------------------------------------------------------
 
 proptest! {
-    #![proptest_config(cases(128))]
+    #![proptest_config(proptest_cases(128))]
 
     /// Any valid exported-services entry, written in each style, loads back unchanged.
     #[test]
@@ -1273,7 +1266,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(cases(64))]
+    #![proptest_config(proptest_cases(64))]
 
     /// An entry cut into parts over several files, each in its own style, merges back into
     /// the entry, with the files listed in the order they were merged.
