@@ -148,7 +148,10 @@ impl<'a> Index<'a> {
         let mut index = Self::default();
         for (i, change) in changes.iter().enumerate() {
             match (&change.object, change.action) {
-                (Object::Peering(peering), Action::Establish | Action::Reestablish) => {
+                (
+                    Object::Peering(peering),
+                    Action::Establish | Action::Reestablish | Action::Replace,
+                ) => {
                     let ends = [&peering.acceptor, &peering.dialer];
                     for end in ends.into_iter().flatten().filter(|end| end.ours) {
                         let key = (end.cluster.as_str(), end.peer_name.as_str());

@@ -191,13 +191,13 @@ pub(super) fn peering_moved(
             role(now.is_dialer())
         ));
     }
-    if seen.managed != now.is_managed() {
-        let mark = if now.is_managed() {
-            "now carries"
-        } else {
-            "lost"
-        };
-        return Some(format!("{mark} meshplan's mark"));
+    let now_seen = crate::plan::seen_peering(now);
+    if (seen.managed, &seen.workspace) != (now_seen.managed, &now_seen.workspace) {
+        return Some(format!(
+            "its mark moved from {} to {}",
+            mark(seen.managed, seen.workspace.as_deref()),
+            mark(now_seen.managed, now_seen.workspace.as_deref())
+        ));
     }
     if seen.modify_index != now.modify_index {
         return Some(format!(
@@ -207,6 +207,15 @@ pub(super) fn peering_moved(
     }
     (compare_state && seen.state != now.state.as_str())
         .then(|| format!("state {} → {}", seen.state, now.state.as_str()))
+}
+
+/// `no mark`, `meshplan's mark without a workspace name`, `workspace \`a\``.
+fn mark(managed: bool, workspace: Option<&str>) -> String {
+    match (managed, workspace) {
+        (false, _) => "no mark".to_owned(),
+        (true, None) => "meshplan's mark without a workspace name".to_owned(),
+        (true, Some(name)) => format!("workspace `{name}`"),
+    }
 }
 
 #[cfg(test)]
@@ -219,7 +228,10 @@ mod tests {
             name: "cluster-02".into(),
             id: "id".into(),
             state,
-            meta: BTreeMap::from([("managed-by".into(), "meshplan".into())]),
+            meta: BTreeMap::from([
+                ("managed-by".into(), "meshplan".into()),
+                ("meshplan-workspace".into(), "ws".into()),
+            ]),
             peer_id: None,
             peer_server_addresses: Vec::new(),
             remote_datacenter: None,
@@ -235,6 +247,7 @@ mod tests {
             state: state.into(),
             dialer: false,
             managed: true,
+            workspace: Some("ws".into()),
             modify_index,
         }
     }
@@ -282,6 +295,12 @@ mod tests {
         assert_eq!(
             peering_moved(Some(&seen("FAILING", 20)), Some(&active), false),
             None
+        );
+        let mut other = seen("ACTIVE", 20);
+        other.workspace = Some("other".into());
+        assert_eq!(
+            peering_moved(Some(&other), Some(&active), true).as_deref(),
+            Some("its mark moved from workspace `other` to workspace `ws`")
         );
     }
 }

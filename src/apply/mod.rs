@@ -236,12 +236,18 @@ async fn execute(context: &Context, change: &Change) -> Status {
         .started(&change.cluster, &change.object.to_string());
     let result = match (&change.object, change.action) {
         (Object::Peering(peering), Action::Establish | Action::Reestablish) => {
-            peering::establish(context, peering).await
+            peering::establish(context, peering, peering::Existing::KeepUsable).await
+        }
+        (Object::Peering(peering), Action::Replace) => {
+            peering::establish(context, peering, peering::Existing::Delete).await
         }
         (Object::Peering(peering), Action::Delete) => {
             peering::delete(context, &change.cluster, peering).await
         }
-        (Object::Entry(entry), Action::Create | Action::Update | Action::Adopt) => {
+        (
+            Object::Entry(entry),
+            Action::Create | Action::Update | Action::Adopt | Action::TakeOver,
+        ) => {
             entries::write(context, change, entry).await
         }
         (Object::Entry(entry), Action::Delete) => entries::delete(context, change, entry).await,
@@ -356,7 +362,7 @@ mod tests {
             name: "c".into(),
             address: Some(format!("http://127.0.0.1:{port}")),
             token: TokenSource::Default,
-            datacenter: None,
+            datacenter: "dc1".to_owned(),
             partition: None,
             entries_dir: PathBuf::from("c"),
             tls: None,
@@ -392,7 +398,7 @@ mod tests {
             create("service-intentions", "api"),
             create("service-intentions", "web"),
         ];
-        Plan::new(vec!["c".into()], changes)
+        Plan::new("ws", vec!["c".into()], changes)
     }
 
     fn statuses(report: &ApplyReport) -> Vec<&Status> {

@@ -81,6 +81,17 @@ enum Role {
     Dialer,
 }
 
+/// What to do with a side of ours that exists when a peering is (re-)established.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Existing {
+    /// Establish and re-establish: keep a side that can take a new token, delete one that
+    /// cannot.
+    KeepUsable,
+    /// Replace: delete every side of ours first, since what must change (its `Meta`) cannot be
+    /// changed in place.
+    Delete,
+}
+
 /// What a side needs before a token is generated or used on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Prepare {
@@ -90,10 +101,13 @@ enum Prepare {
     Replace,
 }
 
-fn prepare(role: Role, now: Option<&LivePeering>) -> Prepare {
+fn prepare(role: Role, now: Option<&LivePeering>, existing: Existing) -> Prepare {
     let Some(now) = now else {
         return Prepare::Keep;
     };
+    if existing == Existing::Delete {
+        return Prepare::Replace;
+    }
     let wrong_role = match role {
         Role::Acceptor => now.is_dialer(),
         Role::Dialer => !now.is_dialer(),
@@ -123,6 +137,7 @@ fn prepare(role: Role, now: Option<&LivePeering>) -> Prepare {
 pub(super) async fn establish(
     context: &Context,
     peering: &PeeringObject,
+    existing: Existing,
 ) -> Result<Option<String>, Failure> {
     let acceptor = Side::of(context, peering.acceptor.as_ref())?;
     let dialer = Side::of(context, peering.dialer.as_ref())?;
@@ -135,7 +150,7 @@ pub(super) async fn establish(
     }
     let token = match &acceptor {
         Some(side) => {
-            make_way(context, side, Role::Acceptor, acceptor_now.as_ref()).await?;
+            make_way(context, side, Role::Acceptor, acceptor_now.as_ref(), existing).await?;
             generate(side, peering).await?
         }
         None => {
@@ -148,7 +163,7 @@ pub(super) async fn establish(
         return Ok(Some(format!("token written to {out}")));
     };
     let now = dialer.read().await?;
-    make_way(context, &dialer, Role::Dialer, now.as_ref()).await?;
+    make_way(context, &dialer, Role::Dialer, now.as_ref(), existing).await?;
     establish_with(&dialer, &token, peering).await?;
     drop(token);
     let sides: Vec<&Side<'_>> = acceptor.iter().chain([&dialer]).collect();
@@ -182,8 +197,9 @@ async fn make_way(
     side: &Side<'_>,
     role: Role,
     now: Option<&LivePeering>,
+    existing: Existing,
 ) -> Result<(), Failure> {
-    match prepare(role, now) {
+    match prepare(role, now, existing) {
         Prepare::Keep => Ok(()),
         Prepare::Replace => {
             let name = &side.end.peer_name;
@@ -344,9 +360,17 @@ pub(super) async fn delete(
     let Some(now) = now else {
         return Ok(Some("it was already gone".to_owned()));
     };
-    if !now.is_managed() {
+    let planned_owner = [&peering.acceptor, &peering.dialer]
+        .into_iter()
+        .flatten()
+        .find(|end| end.cluster == cluster)
+        .and_then(|end| end.seen.as_ref())
+        .and_then(|seen| seen.workspace.clone());
+    let owned = planned_owner.is_some_and(|workspace| now.owner().is(&workspace));
+    if !owned {
         return Err(Failure::Conflict(
-            "it no longer carries meshplan's mark, so it is not meshplan's to delete".to_owned(),
+            "it no longer carries this workspace's mark, so it is not this workspace's to delete"
+                .to_owned(),
         ));
     }
     client
@@ -420,28 +444,35 @@ mod tests {
 
     #[test]
     fn absent_and_working_sides_are_kept_and_broken_ones_replaced() {
-        assert_eq!(prepare(Role::Acceptor, None), Prepare::Keep);
+        assert_eq!(prepare(Role::Acceptor, None, Existing::KeepUsable), Prepare::Keep);
         let pending = live(PeeringState::Pending, false);
-        assert_eq!(prepare(Role::Acceptor, Some(&pending)), Prepare::Keep);
+        assert_eq!(prepare(Role::Acceptor, Some(&pending), Existing::KeepUsable), Prepare::Keep);
         let failing_dialer = live(PeeringState::Failing, true);
-        assert_eq!(prepare(Role::Dialer, Some(&failing_dialer)), Prepare::Keep);
+        assert_eq!(prepare(Role::Dialer, Some(&failing_dialer), Existing::KeepUsable), Prepare::Keep);
         for state in [PeeringState::Terminated, PeeringState::Deleting] {
             assert_eq!(
-                prepare(Role::Acceptor, Some(&live(state.clone(), false))),
+                prepare(Role::Acceptor, Some(&live(state.clone(), false)), Existing::KeepUsable),
                 Prepare::Replace
             );
             assert_eq!(
-                prepare(Role::Dialer, Some(&live(state, true))),
+                prepare(Role::Dialer, Some(&live(state, true)), Existing::KeepUsable),
                 Prepare::Replace
             );
         }
     }
 
     #[test]
+    fn a_replacement_deletes_every_existing_side() {
+        let active = live(PeeringState::Active, false);
+        assert_eq!(prepare(Role::Acceptor, Some(&active), Existing::Delete), Prepare::Replace);
+        assert_eq!(prepare(Role::Acceptor, None, Existing::Delete), Prepare::Keep);
+    }
+
+    #[test]
     fn a_side_in_the_wrong_role_is_replaced() {
         let dialer = live(PeeringState::Active, true);
-        assert_eq!(prepare(Role::Acceptor, Some(&dialer)), Prepare::Replace);
+        assert_eq!(prepare(Role::Acceptor, Some(&dialer), Existing::KeepUsable), Prepare::Replace);
         let acceptor = live(PeeringState::Active, false);
-        assert_eq!(prepare(Role::Dialer, Some(&acceptor)), Prepare::Replace);
+        assert_eq!(prepare(Role::Dialer, Some(&acceptor), Existing::KeepUsable), Prepare::Replace);
     }
 }

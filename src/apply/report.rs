@@ -78,7 +78,7 @@ impl Outcome {
     /// One line: `cluster-01: created service-intentions/web`, or what went wrong (the first
     /// line of an error only).
     pub fn line(&self) -> String {
-        let (cluster, object, done) = (&self.cluster, &self.object, past(self.action));
+        let (cluster, object, done) = (&self.cluster, &self.object, self.action.past());
         match &self.status {
             Status::Written { note: None } => format!("{cluster}: {done} {object}"),
             Status::Written { note: Some(note) } => format!("{cluster}: {done} {object} ({note})"),
@@ -120,18 +120,6 @@ impl Status {
     }
 }
 
-/// `created`, `re-established`, ...
-fn past(action: Action) -> &'static str {
-    match action {
-        Action::Create => "created",
-        Action::Update => "updated",
-        Action::Delete => "deleted",
-        Action::Adopt => "adopted",
-        Action::Establish => "established",
-        Action::Reestablish => "re-established",
-    }
-}
-
 impl ApplyReport {
     /// Whether every change was written.
     pub fn is_success(&self) -> bool {
@@ -162,7 +150,10 @@ impl ApplyReport {
                         Action::Delete => &mut counts.deleted,
                         Action::Adopt => &mut counts.adopted,
                         Action::Establish => &mut counts.established,
-                        Action::Reestablish => &mut counts.reestablished,
+                        Action::Reestablish | Action::Replace => &mut counts.reestablished,
+                        Action::TakeOver => &mut counts.adopted,
+                        // Never executed: a plan with a conflict is refused whole.
+                        Action::Conflict => &mut counts.skipped,
                     }
                 }
             };

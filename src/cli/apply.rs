@@ -30,10 +30,18 @@ pub(super) struct Args {
     /// How many independent writes may run at once
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
+    #[command(flatten)]
+    allow: plan::Allow,
 }
 
 pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let ready = if args.target.is_file() {
+        if args.allow.is_set() {
+            bail!(
+                "a saved plan is applied as it was made; `--take-over` and `--allow-delete-all` \
+                 belong on `meshplan plan`"
+            );
+        }
         from_saved_plan(&args.target, &args.clusters).await?
     } else {
         from_workspace(args).await?
@@ -79,14 +87,18 @@ struct Ready {
 
 /// Plans the workspace, shows the plan and asks for confirmation unless `--auto-approve`.
 async fn from_workspace(args: &Args) -> anyhow::Result<Option<Ready>> {
-    let Some(planned) = plan::make(&args.target, &args.clusters).await? else {
+    let options = args.allow.options();
+    let Some(planned) = plan::make(&args.target, &args.clusters, &options).await? else {
         return Ok(None);
     };
     let plan = planned.plan;
-    if plan.summary.has_writes() {
+    if plan.summary.has_writes() || !plan.refusals().is_empty() {
         let mut stdout = anstream::stdout();
         render::text::render(&plan, &mut stdout, render::text::Options { color: true })?;
         stdout.flush()?;
+        if plan::refused(&plan)? {
+            return Ok(None);
+        }
         if !args.auto_approve && !confirmed()? {
             writeln!(anstream::stderr(), "Apply cancelled; nothing was written.")?;
             return Ok(None);
@@ -156,9 +168,48 @@ async fn from_saved_plan(path: &Path, only: &[String]) -> anyhow::Result<Option<
         )?;
         return Ok(None);
     }
+    let root = desired.root.clone();
+    let fresh = plan::make_from(desired, &saved.clusters, &saved.options).await?;
+    let mut problems = moved_datacenters(&saved.datacenters, &fresh.live);
+    problems.extend(crate::plan::beyond(&saved.plan, &fresh.plan));
+    problems.extend(fresh.plan.refusals());
+    if !problems.is_empty() {
+        let mut stderr = anstream::stderr();
+        writeln!(
+            stderr,
+            "error: the saved plan does what a fresh plan of the files would not; nothing was written:"
+        )?;
+        for problem in problems {
+            writeln!(stderr, "  {problem}")?;
+        }
+        writeln!(
+            stderr,
+            "hint: run `meshplan plan --out` again and review the new plan"
+        )?;
+        return Ok(None);
+    }
     Ok(Some(Ready {
         plan: saved.plan,
         clients,
-        root: desired.root,
+        root,
     }))
+}
+
+/// Clusters whose agent is now in another datacenter than when the plan was made.
+fn moved_datacenters(
+    planned: &BTreeMap<String, String>,
+    live: &crate::model::Live,
+) -> Vec<String> {
+    planned
+        .iter()
+        .filter_map(|(cluster, datacenter)| {
+            let now = &live.clusters.get(cluster)?.datacenter;
+            (now != datacenter).then(|| {
+                format!(
+                    "{cluster}: the plan was made against datacenter {datacenter:?}, the agent \
+                     is now in {now:?}"
+                )
+            })
+        })
+        .collect()
 }

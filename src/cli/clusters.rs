@@ -86,5 +86,16 @@ pub(super) fn restrict(plan: Plan, acting: &BTreeSet<String>) -> Plan {
         .into_iter()
         .filter(|c| acting.contains(c))
         .collect();
-    Plan::new(clusters, changes)
+    let mut restricted = Plan::new(&plan.workspace, clusters, changes);
+    restricted.emptied = plan
+        .emptied
+        .into_iter()
+        .filter(|e| acting.contains(&e.cluster))
+        .collect();
+    restricted.unclaimed = plan
+        .unclaimed
+        .into_iter()
+        .filter(|u| acting.contains(&u.cluster))
+        .collect();
+    restricted
 }

@@ -1,13 +1,15 @@
 //! `meshplan plan`: load the files, read the clusters, print what apply would change.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::bail;
 
 use super::saved::SavedPlan;
 use super::{Format, WorkspaceArg, clusters, validate};
 use crate::consul::{Client, refresh};
-use crate::model::Desired;
+use crate::model::{Desired, Live};
 use crate::plan::{self, Plan};
 use crate::render;
 use crate::workspace::{self, digest};
@@ -28,17 +30,47 @@ pub(super) struct Args {
     /// Plan only this cluster's changes (repeatable); the clusters it peers with are read too
     #[arg(long = "cluster", value_name = "NAME")]
     clusters: Vec<String>,
+    #[command(flatten)]
+    allow: Allow,
+}
+
+/// What a plan may do beyond the default ownership rules; `plan` and `apply DIR` take these.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(super) struct Allow {
+    /// Hand the objects that workspace NAME owns and these files declare to this workspace
+    /// (repeatable); without it they are conflicts and never written
+    #[arg(long = "take-over", value_name = "WORKSPACE")]
+    take_over: Vec<String>,
+    /// Allow a plan that deletes every config entry this workspace owns on a cluster
+    #[arg(long)]
+    allow_delete_all: bool,
+}
+
+impl Allow {
+    /// Whether any of these flags was given.
+    pub(super) fn is_set(&self) -> bool {
+        !self.take_over.is_empty() || self.allow_delete_all
+    }
+
+    pub(super) fn options(&self) -> plan::Options {
+        plan::Options {
+            take_over: self.take_over.iter().cloned().collect(),
+            allow_delete_all: self.allow_delete_all,
+        }
+    }
 }
 
 /// A plan, what it was made from, and the clients that read the clusters.
 pub(super) struct Planned {
     pub desired: Desired,
     pub plan: Plan,
+    pub live: Live,
     pub clients: Vec<(String, Client)>,
 }
 
 pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let Some(planned) = make(&args.workspace.dir, &args.clusters).await? else {
+    let options = args.allow.options();
+    let Some(planned) = make(&args.workspace.dir, &args.clusters, &options).await? else {
         return Ok(ExitCode::FAILURE);
     };
     let plan = &planned.plan;
@@ -51,12 +83,23 @@ pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Format::Json => render::json::render(plan, &mut stdout)?,
     }
     stdout.flush()?;
+    if refused(plan)? {
+        return Ok(ExitCode::FAILURE);
+    }
     if let Some(out) = &args.out {
+        refuse_inside_cluster_folder(out, &planned.desired)?;
         let saved = SavedPlan {
             format_version: plan::FORMAT_VERSION,
             workspace: std::path::absolute(&args.workspace.dir)?,
             digest: digest::digest(&planned.desired)?,
             clusters: args.clusters.clone(),
+            options,
+            datacenters: planned
+                .live
+                .clusters
+                .iter()
+                .map(|(name, cluster)| (name.clone(), cluster.datacenter.clone()))
+                .collect(),
             plan: planned.plan.clone(),
         };
         saved.write(out)?;
@@ -74,14 +117,65 @@ pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Says on stderr why `apply` would refuse `plan`, if it would. `true` when it would.
+///
+/// # Errors
+/// When stderr cannot be written.
+pub(super) fn refused(plan: &Plan) -> anyhow::Result<bool> {
+    let refusals = plan.refusals();
+    if refusals.is_empty() {
+        return Ok(false);
+    }
+    let mut stderr = anstream::stderr();
+    writeln!(stderr, "error: this plan cannot be applied; nothing will be written:")?;
+    for refusal in &refusals {
+        writeln!(stderr, "  {refusal}")?;
+    }
+    if plan.summary.conflict > 0 {
+        writeln!(
+            stderr,
+            "hint: remove those objects from the files, or hand them over with `--take-over WORKSPACE`"
+        )?;
+    }
+    Ok(true)
+}
+
+/// A saved plan inside a cluster's folder would be read as a config entry by the next load.
+fn refuse_inside_cluster_folder(out: &Path, desired: &Desired) -> anyhow::Result<()> {
+    let parent = match out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => parent.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    let Ok(parent) = parent.canonicalize() else {
+        return Ok(());
+    };
+    let root = desired.root.canonicalize()?;
+    for cluster in desired.clusters.values() {
+        let Ok(folder) = root.join(&cluster.entries_dir).canonicalize() else {
+            continue;
+        };
+        if parent.starts_with(&folder) {
+            bail!(
+                "`{}` is inside `{}`, the config-entry folder of cluster `{}`: the plan would be \
+                 read as a config entry; save it elsewhere",
+                out.display(),
+                cluster.entries_dir.display(),
+                cluster.name
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Loads the workspace in `dir`, reads its clusters and plans. `None` when the workspace has
 /// problems (they are printed).
 ///
 /// # Errors
 /// A `--cluster` that does not exist, a cluster that cannot be reached or read.
 pub(super) async fn make(
-    dir: &std::path::Path,
+    dir: &Path,
     only: &[String],
+    options: &plan::Options,
 ) -> anyhow::Result<Option<Planned>> {
     let desired = match workspace::load(dir) {
         Ok(desired) => desired,
@@ -90,13 +184,27 @@ pub(super) async fn make(
             return Ok(None);
         }
     };
+    make_from(desired, only, options).await.map(Some)
+}
+
+/// Reads the clusters of `desired` (those `only` selects and their peers) and plans.
+///
+/// # Errors
+/// A `--cluster` that does not exist, a cluster that cannot be reached or read.
+pub(super) async fn make_from(
+    desired: Desired,
+    only: &[String],
+    options: &plan::Options,
+) -> anyhow::Result<Planned> {
     let selection = clusters::select(&desired, only)?;
     let clients = clusters::clients(&desired, &selection.reading)?;
     let live = refresh::refresh(&clients, &desired).await?;
-    let plan = clusters::restrict(plan::plan(&desired, &live), &selection.acting);
-    Ok(Some(Planned {
+    let plan = plan::plan_with(&desired, &live, options);
+    let plan = clusters::restrict(plan, &selection.acting);
+    Ok(Planned {
         desired,
         plan,
+        live,
         clients,
-    }))
+    })
 }

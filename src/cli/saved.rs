@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{FORMAT_VERSION, Plan};
+use std::collections::BTreeMap;
+
+use crate::plan::{FORMAT_VERSION, Options, Plan};
 
 /// The content of a saved plan file.
 #[derive(Debug, Serialize, Deserialize)]
@@ -25,6 +27,13 @@ pub(super) struct SavedPlan {
     /// The clusters the plan was restricted to with `--cluster` (empty: all).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clusters: Vec<String>,
+    /// What `--take-over` and `--allow-delete-all` allowed: `apply` plans again with the same
+    /// options and refuses the saved plan if it does more than that fresh plan.
+    #[serde(default)]
+    pub options: Options,
+    /// Each cluster's datacenter as its agent reported it: `apply` refuses the plan against an
+    /// agent of another datacenter, wherever the address or `CONSUL_HTTP_ADDR` points now.
+    pub datacenters: BTreeMap<String, String>,
     pub plan: Plan,
 }
 

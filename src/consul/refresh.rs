@@ -14,8 +14,10 @@
 //!
 //! A kind the agent refuses as unknown (an older Consul, or an Enterprise-only kind on CE:
 //! `invalid config entry kind`, sent as 500 and not retried) is treated as empty and left out of
-//! [`LiveCluster::kinds`], so the planner can tell "none live" from "not listed". Any other
-//! failure fails the cluster's refresh.
+//! [`LiveCluster::kinds`], so the planner can tell "none live" from "not listed"; but when the
+//! files declare an entry of that kind on the cluster, its refresh fails naming the kind and the
+//! file, since such an entry could be neither compared nor written. Any other failure fails the
+//! cluster's refresh.
 //!
 //! A `datacenter` in the files that differs from the agent's is an error: the files would be
 //! applied to the wrong cluster.
@@ -77,14 +79,25 @@ pub enum RefreshFailure {
     Consul(#[from] Error),
     #[error(
         "cluster {cluster:?}: the files say datacenter {expected:?} but the agent at {address} is \
-         in datacenter {actual:?}\nhint: check the cluster's `address` (or CONSUL_HTTP_ADDR), or \
-         its `datacenter`"
+         in datacenter {actual:?}\nhint: check the cluster's `address` (or CONSUL_HTTP_ADDR); a \
+         cluster's datacenter defaults to its name, so set `datacenter` where they differ"
     )]
     DatacenterMismatch {
         cluster: String,
         expected: String,
         actual: String,
         address: String,
+    },
+    #[error(
+        "cluster {cluster:?}: the agent (Consul {version}) does not know config entry kind \
+         {kind:?}, which `{file}` declares\nhint: Enterprise-only kinds need Consul Enterprise; \
+         newer kinds need a newer Consul"
+    )]
+    UnsupportedKind {
+        cluster: String,
+        kind: String,
+        file: String,
+        version: String,
     },
 }
 
@@ -118,11 +131,14 @@ pub async fn refresh(
         let expected = desired
             .clusters
             .get(name)
-            .and_then(|spec| spec.datacenter.clone());
-        let kinds = kinds_to_list(desired.entries.get(name));
+            .map_or_else(|| name.clone(), |spec| spec.datacenter.clone());
+        let declared = desired.entries.get(name);
+        let kinds = kinds_to_list(declared);
+        let declared_kinds = declared_kinds(declared);
         let (name, client) = (name.clone(), client.clone());
         tasks.spawn(async move {
             let result = refresh_cluster(&name, &client, expected, kinds).await;
+            let result = result.and_then(|cluster| supports(&name, cluster, declared_kinds));
             (name, result)
         });
     }
@@ -149,10 +165,47 @@ pub async fn refresh(
     }
 }
 
+/// Each kind the files declare on a cluster, with the first file that declares it.
+fn declared_kinds(declared: Option<&BTreeMap<EntryKey, DesiredEntry>>) -> BTreeMap<String, String> {
+    let mut kinds = BTreeMap::new();
+    for (key, entry) in declared.into_iter().flatten() {
+        kinds.entry(key.kind.clone()).or_insert_with(|| {
+            entry
+                .files
+                .first()
+                .map(|file| file.display().to_string())
+                .unwrap_or_default()
+        });
+    }
+    kinds
+}
+
+/// `cluster`, unless its agent refused to list a kind the files declare: entries of that kind
+/// could then be neither compared nor written, and planning without them would lose them
+/// without a word.
+fn supports(
+    name: &str,
+    cluster: LiveCluster,
+    declared: BTreeMap<String, String>,
+) -> Result<LiveCluster, RefreshFailure> {
+    match declared
+        .into_iter()
+        .find(|(kind, _)| !cluster.kinds.contains(kind))
+    {
+        None => Ok(cluster),
+        Some((kind, file)) => Err(RefreshFailure::UnsupportedKind {
+            cluster: name.to_owned(),
+            kind,
+            file,
+            version: cluster.version,
+        }),
+    }
+}
+
 async fn refresh_cluster(
     name: &str,
     client: &Client,
-    expected_datacenter: Option<String>,
+    expected: String,
     kinds: BTreeSet<String>,
 ) -> Result<LiveCluster, RefreshFailure> {
     let (agent, peerings, lists) = tokio::try_join!(
@@ -160,9 +213,7 @@ async fn refresh_cluster(
         client.list_peerings(),
         list_kinds(client, kinds),
     )?;
-    if let Some(expected) = expected_datacenter
-        && expected != agent.datacenter
-    {
+    if expected != agent.datacenter {
         return Err(RefreshFailure::DatacenterMismatch {
             cluster: name.to_owned(),
             expected,

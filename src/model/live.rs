@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 
 use super::entry::EntryKey;
+use super::ownership::Owner;
 
 /// Every cluster of the workspace, as read.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,6 +38,19 @@ pub struct LiveEntry {
     pub modify_index: u64,
 }
 
+impl LiveEntry {
+    /// Who owns this entry, as the mark in its `Meta` says (Consul matches the key `Meta` in
+    /// any case, so any spelling counts).
+    pub fn owner(&self) -> Owner {
+        let meta = self
+            .body
+            .iter()
+            .find(|(key, _)| super::normalize::folds_to(key, "meta"))
+            .and_then(|(_, meta)| meta.as_object());
+        Owner::from_meta(|key| meta.and_then(|meta| meta.get(key)).and_then(Value::as_str))
+    }
+}
+
 /// One side's view of a peering.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LivePeering {
@@ -62,9 +76,9 @@ impl LivePeering {
         !self.peer_server_addresses.is_empty()
     }
 
-    /// Whether meshplan created this side (and so may delete it).
-    pub fn is_managed(&self) -> bool {
-        self.meta.get(super::MANAGED_BY_KEY).map(String::as_str) == Some(super::MANAGED_BY_VALUE)
+    /// Who owns this side, as its mark says.
+    pub fn owner(&self) -> Owner {
+        Owner::from_meta(|key| self.meta.get(key).map(String::as_str))
     }
 }
 

@@ -7,6 +7,7 @@ pub mod entry;
 pub mod exported_services;
 pub mod live;
 pub mod normalize;
+pub mod ownership;
 pub mod path;
 pub mod problem;
 pub mod secret;
@@ -21,8 +22,4 @@ pub use secret::Secret;
 pub use workspace::{
     ClusterSpec, Desired, DesiredEntry, PeeringSide, PeeringSpec, TlsSpec, TokenSource,
 };
-
-/// The ownership mark meshplan puts in `Meta` of everything it writes.
-pub const MANAGED_BY_KEY: &str = "managed-by";
-/// The value of [`MANAGED_BY_KEY`].
-pub const MANAGED_BY_VALUE: &str = "meshplan";
+pub use ownership::{MANAGED_BY_KEY, MANAGED_BY_VALUE, MARK_KEYS, Owner, WORKSPACE_KEY};

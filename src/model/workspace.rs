@@ -11,6 +11,11 @@ use super::entry::{ConfigEntry, EntryKey};
 pub struct Desired {
     /// The workspace folder; relative paths in the files are resolved against it.
     pub root: PathBuf,
+    /// The workspace's name: what meshplan writes is marked with it, and only objects marked
+    /// with it are ever deleted (`model::ownership`).
+    pub workspace: String,
+    /// Globs (relative to `root`) of files and folders that hold no config entries.
+    pub ignore: Vec<String>,
     /// Clusters by their name in the workspace.
     pub clusters: BTreeMap<String, ClusterSpec>,
     pub peerings: Vec<PeeringSpec>,
@@ -26,8 +31,9 @@ pub struct ClusterSpec {
     /// (`CONSUL_HTTP_ADDR`, then `127.0.0.1:8500`).
     pub address: Option<String>,
     pub token: TokenSource,
-    /// Checked against the agent's datacenter on refresh.
-    pub datacenter: Option<String>,
+    /// Checked against the agent's datacenter on every refresh, so that files are never
+    /// applied to the wrong cluster. Defaults to the cluster's name.
+    pub datacenter: String,
     /// Consul Enterprise admin partition for all requests to this cluster.
     pub partition: Option<String>,
     /// Folder of this cluster's config entries, relative to the workspace root.

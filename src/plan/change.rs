@@ -21,6 +21,10 @@ pub struct Plan {
     /// The version of this format. Readers refuse versions they do not know; fields may be
     /// added without a new version.
     pub format_version: u32,
+    /// The workspace the plan was made for: what it writes is marked with this name, and it
+    /// deletes only objects marked with it.
+    #[serde(default)]
+    pub workspace: String,
     /// The clusters that were planned (read and compared), in the order renderers show them.
     pub clusters: Vec<String>,
     /// The changes, in the order `apply` makes them: peerings first, then config entries
@@ -28,6 +32,32 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// How many changes of each action the plan holds.
     pub summary: Summary,
+    /// Clusters on which the plan deletes every config entry the workspace owns: most likely a
+    /// missing or emptied folder, or a wrong checkout. `apply` refuses the plan unless allowed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emptied: Vec<Emptied>,
+    /// Live objects marked by meshplan before workspaces had names that no file declares: never
+    /// deleted, listed so that a workspace can claim them by declaring them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unclaimed: Vec<Unclaimed>,
+}
+
+/// A cluster on which the plan deletes every config entry the workspace owns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Emptied {
+    pub cluster: String,
+    /// How many entries the workspace owns there (all of them deleted).
+    pub deletes: usize,
+    /// Whether `--allow-delete-all` allowed it.
+    pub allowed: bool,
+}
+
+/// A live object with meshplan's mark but no workspace name, that no file declares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Unclaimed {
+    pub cluster: String,
+    /// `service-intentions/web`, `peering cluster-02`.
+    pub object: String,
 }
 
 /// One change to one object on one cluster.
@@ -156,6 +186,9 @@ pub struct SeenPeering {
     pub dialer: bool,
     /// Whether it carries meshplan's ownership mark.
     pub managed: bool,
+    /// The workspace its mark names; absent without a mark or without a name in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
     /// Its `ModifyIndex`.
     pub modify_index: u64,
 }
@@ -182,6 +215,15 @@ pub enum Action {
     /// Make a declared peering work again: one side is gone, FAILING, TERMINATED or being
     /// deleted. A fresh token is generated and established; broken sides are deleted first.
     Reestablish,
+    /// Delete a peering's sides and establish it again, because what must change cannot be
+    /// changed in place (its `Meta`, or the workspace its mark names). Always destructive.
+    Replace,
+    /// Hand an object marked by another workspace to this one, as `--take-over` asked: the
+    /// write marks it with this workspace's name.
+    TakeOver,
+    /// An object the files declare that another workspace owns: never written. `apply`
+    /// refuses a plan that holds one; `--take-over WORKSPACE` hands it over.
+    Conflict,
 }
 
 impl Action {
@@ -194,6 +236,24 @@ impl Action {
             Self::Adopt => "adopt",
             Self::Establish => "establish",
             Self::Reestablish => "re-establish",
+            Self::Replace => "replace",
+            Self::TakeOver => "take over",
+            Self::Conflict => "conflict",
+        }
+    }
+
+    /// What was done: `created`, ..., `re-established`, `taken over`.
+    pub fn past(self) -> &'static str {
+        match self {
+            Self::Create => "created",
+            Self::Update => "updated",
+            Self::Delete => "deleted",
+            Self::Adopt => "adopted",
+            Self::Establish => "established",
+            Self::Reestablish => "re-established",
+            Self::Replace => "replaced",
+            Self::TakeOver => "taken over",
+            Self::Conflict => "left alone (conflict)",
         }
     }
 }
@@ -213,6 +273,15 @@ pub struct Summary {
     pub establish: usize,
     /// Peerings to re-establish.
     pub reestablish: usize,
+    /// Peerings to replace (deleted and established again).
+    #[serde(default)]
+    pub replace: usize,
+    /// Objects to take over from another workspace.
+    #[serde(default)]
+    pub take_over: usize,
+    /// Objects another workspace owns that the files declare (never written).
+    #[serde(default)]
+    pub conflict: usize,
     /// Peering adopts, which write nothing (included in `adopt`).
     pub adopt_without_write: usize,
 }
@@ -229,9 +298,12 @@ impl Summary {
                 Action::Adopt => &mut summary.adopt,
                 Action::Establish => &mut summary.establish,
                 Action::Reestablish => &mut summary.reestablish,
+                Action::Replace => &mut summary.replace,
+                Action::TakeOver => &mut summary.take_over,
+                Action::Conflict => &mut summary.conflict,
             };
             *count += 1;
-            if !change.writes() {
+            if change.action == Action::Adopt && !change.writes() {
                 summary.adopt_without_write += 1;
             }
         }
@@ -240,7 +312,14 @@ impl Summary {
 
     /// Whether `apply` would write anything.
     pub fn has_writes(&self) -> bool {
-        self.create + self.update + self.delete + self.adopt + self.establish + self.reestablish
+        self.create
+            + self.update
+            + self.delete
+            + self.adopt
+            + self.establish
+            + self.reestablish
+            + self.replace
+            + self.take_over
             > self.adopt_without_write
     }
 }
@@ -249,6 +328,14 @@ impl fmt::Display for Summary {
     /// The plan's last line, Terraform-like: `Plan: 1 to create, 0 to update, 0 to delete, 1
     /// peering to establish.`, or `No changes. The clusters match the files.`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.conflict > 0 && !self.has_writes() {
+            return write!(
+                f,
+                "Nothing to change, but {} the files declare {} owned by another workspace.",
+                objects(self.conflict),
+                if self.conflict == 1 { "is" } else { "are" }
+            );
+        }
         if !self.has_writes() {
             return match self.adopt_without_write {
                 0 => f.write_str("No changes. The clusters match the files."),
@@ -273,7 +360,23 @@ impl fmt::Display for Summary {
         if self.reestablish > 0 {
             write!(f, ", {} to re-establish", peerings(self.reestablish))?;
         }
+        if self.replace > 0 {
+            write!(f, ", {} to replace", peerings(self.replace))?;
+        }
+        if self.take_over > 0 {
+            write!(f, ", {} to take over", self.take_over)?;
+        }
+        if self.conflict > 0 {
+            write!(f, ", {} in conflict", objects(self.conflict))?;
+        }
         f.write_str(".")
+    }
+}
+
+fn objects(n: usize) -> String {
+    match n {
+        1 => "1 object".to_owned(),
+        n => format!("{n} objects"),
     }
 }
 
@@ -285,15 +388,43 @@ fn peerings(n: usize) -> String {
 }
 
 impl Plan {
-    /// A plan of `changes` (already ordered) over `clusters`.
-    pub fn new(clusters: Vec<String>, changes: Vec<Change>) -> Self {
+    /// A plan of `changes` (already ordered) over `clusters` for `workspace`.
+    pub fn new(workspace: &str, clusters: Vec<String>, changes: Vec<Change>) -> Self {
         let summary = Summary::of(&changes);
         Self {
             format_version: FORMAT_VERSION,
+            workspace: workspace.to_owned(),
             clusters,
             changes,
             summary,
+            emptied: Vec::new(),
+            unclaimed: Vec::new(),
         }
+    }
+
+    /// Why `apply` must refuse this plan, writing nothing: objects in conflict with another
+    /// workspace, and clusters emptied without `--allow-delete-all`. Empty when it may run.
+    pub fn refusals(&self) -> Vec<String> {
+        let conflicts = self
+            .changes
+            .iter()
+            .filter(|change| change.action == Action::Conflict)
+            .map(|change| {
+                format!(
+                    "{}: {}: {}",
+                    change.cluster,
+                    change.object,
+                    change.reason.as_deref().unwrap_or("owned by another workspace")
+                )
+            });
+        let emptied = self.emptied.iter().filter(|e| !e.allowed).map(|e| {
+            format!(
+                "{}: the plan deletes every config entry this workspace owns there ({}); pass \
+                 --allow-delete-all if that is meant",
+                e.cluster, e.deletes
+            )
+        });
+        conflicts.chain(emptied).collect()
     }
 
     /// Whether applying the plan would write anything (`--detailed-exitcode` 2). A plan whose
@@ -312,9 +443,14 @@ impl Plan {
 }
 
 impl Change {
-    /// Whether applying the change writes to a cluster (a peering adopt does not).
+    /// Whether applying the change writes to a cluster (a peering adopt and a conflict do
+    /// not).
     pub fn writes(&self) -> bool {
-        !(self.action == Action::Adopt && matches!(self.object, Object::Peering(_)))
+        match self.action {
+            Action::Conflict => false,
+            Action::Adopt => !matches!(self.object, Object::Peering(_)),
+            _ => true,
+        }
     }
 }
 

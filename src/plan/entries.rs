@@ -5,28 +5,42 @@
 //! - A cluster missing from `Live` was not read (say `--cluster` left it out): nothing is
 //!   planned for it. Likewise an entry of a kind not in `LiveCluster::kinds` is unknown, not
 //!   absent: it is neither created nor deleted.
-//! - Declared and absent → `Create` (cas 0). Declared, present, equal and marked → nothing.
-//!   Present without the mark → `Adopt` (the write adds the mark and any content change).
-//!   Marked but different → `Update`.
-//! - Marked, of a listed kind, not declared → `Delete` (cas = its ModifyIndex). Unmarked and
-//!   not declared: never touched.
+//! - Declared and absent → `Create` (cas 0). Declared, present, equal and marked by this
+//!   workspace → nothing; marked by it but different → `Update`. Present without a mark, or
+//!   with a mark that names no workspace → `Adopt` (the write adds this workspace's mark and
+//!   any content change). Marked by another workspace → `Conflict` (never written), or
+//!   `TakeOver` when `--take-over` names that workspace.
+//! - Marked by this workspace, of a listed kind, not declared → `Delete` (cas = its
+//!   ModifyIndex). Marked without a workspace name and not declared → listed as unclaimed.
+//!   Anything else not declared: never touched.
+//! - A cluster where every entry this workspace owns would be deleted is reported as emptied.
 //! - Entry keys match with an absent, empty or `default` namespace/partition being the same.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use super::change::{Action, Change, EntryObject, Object};
+use super::Rules;
+use super::change::{Action, Change, Emptied, EntryObject, Object, Unclaimed};
 use crate::model::normalize::{
     align_keys, canonical, display_order, folds_to, lift_singletons, normalized, same,
 };
 use crate::model::{
     ConfigEntry, Desired, DesiredEntry, EntryKey, Live, LiveCluster, LiveEntry, MANAGED_BY_KEY,
-    MANAGED_BY_VALUE, Path,
+    MANAGED_BY_VALUE, MARK_KEYS, Owner, Path, WORKSPACE_KEY,
 };
 
-/// Every config-entry change of every cluster that was read, unordered.
-pub(super) fn changes(desired: &Desired, live: &Live) -> Vec<Change> {
+/// The config-entry part of a plan.
+#[derive(Default)]
+pub(super) struct EntryPlan {
+    /// Unordered.
+    pub changes: Vec<Change>,
+    pub emptied: Vec<Emptied>,
+    pub unclaimed: Vec<Unclaimed>,
+}
+
+/// Every config-entry change of every cluster that was read.
+pub(super) fn changes(desired: &Desired, live: &Live, rules: &Rules<'_>) -> EntryPlan {
     let none = BTreeMap::new();
     // Clusters are independent, so each is compared on its own thread: with thousands of
     // entries per cluster, normalising both sides is most of a plan's time.
@@ -37,16 +51,20 @@ pub(super) fn changes(desired: &Desired, live: &Live) -> Vec<Change> {
             .filter(|(cluster, _)| desired.clusters.contains_key(*cluster))
             .map(|(cluster, live_cluster)| {
                 let declared = desired.entries.get(cluster).unwrap_or(&none);
-                scope.spawn(move || cluster_changes(cluster, declared, live_cluster))
+                scope.spawn(move || cluster_changes(cluster, declared, live_cluster, rules))
             })
             .collect();
-        planning
-            .into_iter()
-            .flat_map(|thread| match thread.join() {
-                Ok(changes) => changes,
+        let mut plan = EntryPlan::default();
+        for thread in planning {
+            let cluster = match thread.join() {
+                Ok(cluster) => cluster,
                 Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
+            };
+            plan.changes.extend(cluster.changes);
+            plan.emptied.extend(cluster.emptied);
+            plan.unclaimed.extend(cluster.unclaimed);
+        }
+        plan
     })
 }
 
@@ -70,7 +88,8 @@ fn cluster_changes(
     cluster: &str,
     declared: &BTreeMap<EntryKey, DesiredEntry>,
     live: &LiveCluster,
-) -> Vec<Change> {
+    rules: &Rules<'_>,
+) -> EntryPlan {
     let live_entries: BTreeMap<EntryObject, &LiveEntry> = live
         .entries
         .iter()
@@ -89,15 +108,37 @@ fn cluster_changes(
             &object,
             &entry.entry,
             live_entries.get(&object),
+            rules,
         ));
         wanted.insert(object);
     }
+    let mut plan = EntryPlan::default();
+    let mut owned = 0;
     for (object, entry) in &live_entries {
-        if is_marked(&entry.body) && !wanted.contains(object) {
-            changes.push(delete(cluster, object, entry));
+        match entry.owner() {
+            Owner::Workspace(name) if name == rules.workspace => {
+                owned += 1;
+                if !wanted.contains(object) {
+                    changes.push(delete(cluster, object, entry));
+                }
+            }
+            Owner::Unnamed if !wanted.contains(object) => plan.unclaimed.push(Unclaimed {
+                cluster: cluster.to_owned(),
+                object: object.to_string(),
+            }),
+            _ => {}
         }
     }
-    changes
+    let deletes = changes.iter().filter(|c| c.action == Action::Delete).count();
+    if owned > 0 && deletes == owned {
+        plan.emptied.push(Emptied {
+            cluster: cluster.to_owned(),
+            deletes,
+            allowed: rules.options.allow_delete_all,
+        });
+    }
+    plan.changes = changes;
+    plan
 }
 
 /// The change that makes the live entry (if any) match the declared one, if one is needed.
@@ -106,48 +147,49 @@ fn entry_change(
     object: &EntryObject,
     entry: &ConfigEntry,
     live: Option<&&LiveEntry>,
+    rules: &Rules<'_>,
 ) -> Option<Change> {
     // The body is built again for a change rather than copied for every entry: most entries
     // have none.
-    let mut after = normalized(&object.kind, body(entry));
+    let mut after = normalized(&object.kind, body(entry, rules.workspace));
     let Some(live) = live else {
         let mut change = bare(cluster, object, Action::Create, 0);
         display_order(&mut after);
         change.after = Some(after);
-        change.body = Some(body(entry));
+        change.body = Some(body(entry, rules.workspace));
         return Some(change);
     };
     let mut before = normalized(&object.kind, Value::Object(live.body.clone()));
     lift_singletons(&mut after, &before);
-    let marked = is_marked(&live.body);
-    if marked && same(&after, &before) {
+    let claim = rules.claim(&live.owner());
+    if claim.is_none() && same(&after, &before) {
         return None;
     }
     let content_same = same(&without_mark(&after), &without_mark(&before));
     display_order(&mut before);
     display_order(&mut after);
     align_keys(&mut after, &before);
-    let (action, reason) = match (marked, content_same) {
-        (true, _) => (Action::Update, None),
-        (false, true) => (Action::Adopt, Some(ADOPT_SAME)),
-        (false, false) => (Action::Adopt, Some(ADOPT_DIFFERENT)),
+    let (action, reason) = match claim {
+        None => (Action::Update, None),
+        Some((action, why)) if content_same => (action, Some(why)),
+        Some((action, why)) => (
+            action,
+            Some(format!("{why}; its content differs from the files")),
+        ),
     };
     let mut change = bare(cluster, object, action, live.modify_index);
-    change.reason = reason.map(str::to_owned);
+    change.reason = reason;
     change.changed = changed_paths(&before, &after);
     change.before = Some(before);
     change.after = Some(after);
-    change.body = Some(body(entry));
+    // A conflict is shown, never written: it carries no body to PUT.
+    change.body = (action != Action::Conflict).then(|| body(entry, rules.workspace));
     Some(change)
 }
 
-const ADOPT_SAME: &str = "it exists without meshplan's mark; the write adds the mark";
-const ADOPT_DIFFERENT: &str =
-    "it exists without meshplan's mark and differs from the files; the write adds the mark";
-
 fn delete(cluster: &str, object: &EntryObject, live: &LiveEntry) -> Change {
     let mut change = bare(cluster, object, Action::Delete, live.modify_index);
-    change.reason = Some("meshplan manages it and no file declares it".to_owned());
+    change.reason = Some("this workspace owns it and no file declares it".to_owned());
     change.before = Some(canonical(&object.kind, &Value::Object(live.body.clone())));
     change
 }
@@ -168,9 +210,10 @@ fn bare(cluster: &str, object: &EntryObject, action: Action, modify_index: u64) 
     }
 }
 
-/// The PUT body: the entry as declared, plus the ownership mark in its `Meta` (in whatever
-/// spelling the file used for `Meta`; Consul matches keys case-insensitively).
-fn body(entry: &ConfigEntry) -> Value {
+/// The PUT body: the entry as declared, plus the ownership mark naming `workspace` in its
+/// `Meta` (in whatever spelling the file used for `Meta`; Consul matches keys
+/// case-insensitively).
+fn body(entry: &ConfigEntry, workspace: &str) -> Value {
     let mut body = entry.to_json();
     if let Value::Object(map) = &mut body {
         let key = map
@@ -184,18 +227,10 @@ fn body(entry: &ConfigEntry) -> Value {
         }
         if let Value::Object(meta) = meta {
             meta.insert(MANAGED_BY_KEY.to_owned(), MANAGED_BY_VALUE.into());
+            meta.insert(WORKSPACE_KEY.to_owned(), workspace.into());
         }
     }
     body
-}
-
-/// Whether an entry carries `Meta["managed-by"] = "meshplan"`.
-fn is_marked(body: &Map<String, Value>) -> bool {
-    body.iter()
-        .find(|(key, _)| folds_to(key, "meta"))
-        .and_then(|(_, meta)| meta.get(MANAGED_BY_KEY))
-        .and_then(Value::as_str)
-        == Some(MANAGED_BY_VALUE)
 }
 
 /// A canonical entry without the ownership mark (and without `Meta` if that leaves it empty).
@@ -208,7 +243,9 @@ fn without_mark(entry: &Value) -> Value {
                 .get_mut(&key)
                 .and_then(Value::as_object_mut)
                 .is_some_and(|meta| {
-                    meta.remove(MANAGED_BY_KEY);
+                    for key in MARK_KEYS {
+                        meta.remove(key);
+                    }
                     meta.is_empty()
                 });
             if empty {

@@ -12,35 +12,48 @@
 //!   FAILING is left alone: the fix (a fresh token) is the other team's to use, and `status`
 //!   shows it.
 //!
-//! Then: no side exists → `Establish`; a side is missing or broken → `Reestablish` (with the
-//! reasons); all sides fine → nothing, except an `Adopt` for each side without the ownership
-//! mark. Adopting a peering writes nothing: Consul cannot change a peering's `Meta` in place
-//! (only generate/establish set it), so the side stays unmarked and meshplan will never delete
-//! it; the adopt shows in every plan but does not count as a change to write. Peering `Meta` is
-//! never compared for the same reason: changing it would need re-establishing.
+//! Consul cannot change a peering's `Meta` in place (only generate and establish set it), so
+//! what the mark and the files' `meta` say can only change by deleting the peering and
+//! establishing it again ([`Action::Replace`], always destructive, Terraform's "forces
+//! replacement").
 //!
-//! A live peering with the mark that no peering of the files declares on its cluster (by local
-//! name) → `Delete` of that side, `destructive` unless it is already TERMINATED or DELETING.
-//! Unmarked and undeclared → never touched. A peering with a side on a cluster missing from
-//! `Live` (not read) is not planned.
+//! Then, in this order:
+//! 1. A side marked by another workspace → `Conflict` (nothing is written), or `Replace` when
+//!    `--take-over` names that workspace.
+//! 2. No side exists → `Establish`; a side is missing or broken → `Reestablish` (with the
+//!    reasons).
+//! 3. A side this workspace owns whose `Meta` (besides the mark) differs from the files' `meta`
+//!    → `Replace`.
+//! 4. All sides fine → nothing, except an `Adopt` for each side without this workspace's mark.
+//!    Adopting a peering writes nothing (the mark cannot be added in place), so the side stays
+//!    as it is, is never deleted by meshplan, and its `meta` is not compared; the adopt shows in
+//!    every plan, so the missing mark is never silently accepted, but does not count as a change
+//!    to write.
+//!
+//! A live peering marked by this workspace that no peering of the files declares on its
+//! cluster (by local name) → `Delete` of that side, `destructive` unless it is already
+//! TERMINATED or DELETING. Marked without a workspace name and undeclared → listed as
+//! unclaimed. Anything else undeclared → never touched. A peering with a side on a cluster
+//! missing from `Live` (not read) is not planned.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::change::{Action, Change, Object, PeeringEnd, PeeringObject, SeenPeering};
+use super::Rules;
+use super::change::{Action, Change, Object, PeeringEnd, PeeringObject, SeenPeering, Unclaimed};
 use crate::model::{
-    Desired, Live, LivePeering, MANAGED_BY_KEY, MANAGED_BY_VALUE, PeeringSide, PeeringSpec,
-    PeeringState,
+    Desired, Live, LivePeering, MANAGED_BY_KEY, MANAGED_BY_VALUE, MARK_KEYS, Owner, PeeringSide,
+    PeeringSpec, PeeringState, WORKSPACE_KEY,
 };
 
 /// Every peering change, unordered.
-pub(super) fn changes(desired: &Desired, live: &Live) -> Vec<Change> {
+pub(super) fn changes(desired: &Desired, live: &Live, rules: &Rules<'_>) -> Vec<Change> {
     let mut changes: Vec<Change> = desired
         .peerings
         .iter()
-        .filter_map(|spec| Read::of(spec, live))
+        .filter_map(|spec| Read::of(spec, live, rules))
         .flat_map(|read| read.changes())
         .collect();
-    changes.extend(undeclared(desired, live));
+    changes.extend(undeclared(desired, live, rules.workspace));
     changes
 }
 
@@ -49,6 +62,7 @@ struct Read<'a> {
     spec: &'a PeeringSpec,
     acceptor: Option<&'a LivePeering>,
     dialer: Option<&'a LivePeering>,
+    rules: &'a Rules<'a>,
 }
 
 /// Which side of a peering.
@@ -60,7 +74,7 @@ enum Role {
 
 impl<'a> Read<'a> {
     /// `None` when a side that is ours was not read.
-    fn of(spec: &'a PeeringSpec, live: &'a Live) -> Option<Self> {
+    fn of(spec: &'a PeeringSpec, live: &'a Live, rules: &'a Rules<'a>) -> Option<Self> {
         let side = |side: &PeeringSide| -> Option<Option<&'a LivePeering>> {
             if !side.ours {
                 return Some(None);
@@ -72,11 +86,15 @@ impl<'a> Read<'a> {
             spec,
             acceptor: side(&spec.acceptor)?,
             dialer: side(&spec.dialer)?,
+            rules,
         })
     }
 
     fn changes(&self) -> Vec<Change> {
         let sides = self.our_sides();
+        if let Some(change) = self.foreign(&sides) {
+            return vec![change];
+        }
         if sides.iter().all(|(_, _, seen)| seen.is_none()) {
             return vec![self.change(Action::Establish, None)];
         }
@@ -91,11 +109,77 @@ impl<'a> Read<'a> {
                 .any(|(role, _, seen)| seen.is_some_and(|seen| wrong_role(*role, seen)));
             return vec![change];
         }
+        let meta: Vec<String> = sides
+            .iter()
+            .filter_map(|(_, side, seen)| self.meta_differs(side, (*seen)?))
+            .collect();
+        if !meta.is_empty() {
+            let reason = format!(
+                "{}; Consul cannot change a peering's Meta in place, so this forces replacement",
+                meta.join("; ")
+            );
+            return vec![self.replace(reason)];
+        }
         sides
             .iter()
-            .filter(|(_, _, seen)| seen.is_some_and(|seen| !seen.is_managed()))
+            .filter(|(_, _, seen)| seen.is_some_and(|seen| !seen.owner().is(self.rules.workspace)))
             .map(|(role, side, _)| self.adopt(*role, side))
             .collect()
+    }
+
+    /// A `Conflict` (or, taken over, a `Replace`) when a side is marked by another workspace.
+    fn foreign(
+        &self,
+        sides: &[(Role, &'a PeeringSide, Option<&'a LivePeering>)],
+    ) -> Option<Change> {
+        let (side, action, why) = sides.iter().find_map(|(_, side, seen)| {
+            let owner = (*seen)?.owner();
+            match self.rules.claim(&owner)? {
+                (action @ (Action::Conflict | Action::TakeOver), why) => Some((side, action, why)),
+                _ => None,
+            }
+        })?;
+        let reason = format!("{}'s side is {why}", side.cluster);
+        Some(match action {
+            Action::TakeOver => self.replace(format!(
+                "{reason}; Consul cannot change a peering's Meta in place, so it is deleted and \
+                 established again with this workspace's mark"
+            )),
+            _ => self.change(Action::Conflict, Some(reason)),
+        })
+    }
+
+    /// Why `seen` (a side this workspace owns) must be replaced to carry the files' `meta`.
+    fn meta_differs(&self, side: &PeeringSide, seen: &LivePeering) -> Option<String> {
+        if !seen.owner().is(self.rules.workspace) {
+            return None;
+        }
+        let live: BTreeMap<&str, &str> = seen
+            .meta
+            .iter()
+            .filter(|(key, _)| !MARK_KEYS.contains(&key.as_str()))
+            .map(|(key, value)| (key.as_str(), value.as_str()))
+            .collect();
+        let wanted: BTreeMap<&str, &str> = self
+            .spec
+            .meta
+            .iter()
+            .map(|(key, value)| (key.as_str(), value.as_str()))
+            .collect();
+        (live != wanted).then(|| {
+            format!(
+                "{}'s side has meta {}, the files say {}",
+                side.cluster,
+                show_meta(&live),
+                show_meta(&wanted)
+            )
+        })
+    }
+
+    fn replace(&self, reason: String) -> Change {
+        let mut change = self.change(Action::Replace, Some(reason));
+        change.destructive = true;
+        change
     }
 
     /// Our sides, acceptor first, with what was read of each.
@@ -163,9 +247,13 @@ impl<'a> Read<'a> {
             Role::Acceptor => self.acceptor,
             Role::Dialer => self.dialer,
         };
+        let mark = match seen.map(LivePeering::owner) {
+            Some(Owner::Unnamed) => "with meshplan's mark but no workspace name",
+            _ => "without meshplan's mark",
+        };
         let reason = format!(
-            "{}'s side exists without meshplan's mark; Consul cannot add it to a peering, so \
-             nothing is written and meshplan will never delete this side",
+            "{}'s side exists {mark}; Consul cannot add a mark to a peering, so nothing is \
+             written, its meta is not compared, and meshplan will never delete this side",
             side.cluster
         );
         self.change_on(side, seen, Action::Adopt, Some(reason))
@@ -181,6 +269,7 @@ impl<'a> Read<'a> {
         let spec = self.spec;
         let mut meta = spec.meta.clone();
         meta.insert(MANAGED_BY_KEY.to_owned(), MANAGED_BY_VALUE.to_owned());
+        meta.insert(WORKSPACE_KEY.to_owned(), self.rules.workspace.to_owned());
         let object = PeeringObject {
             name: side.peer_name.clone(),
             acceptor: Some(end(&spec.acceptor, self.acceptor)),
@@ -218,11 +307,25 @@ fn end(side: &PeeringSide, seen: Option<&LivePeering>) -> PeeringEnd {
     }
 }
 
-fn seen_peering(peering: &LivePeering) -> SeenPeering {
+/// `{}` or `{owner = "platform", team = "payments"}`.
+fn show_meta(meta: &BTreeMap<&str, &str>) -> String {
+    let pairs: Vec<String> = meta
+        .iter()
+        .map(|(key, value)| format!("{key} = {value:?}"))
+        .collect();
+    format!("{{{}}}", pairs.join(", "))
+}
+
+pub(crate) fn seen_peering(peering: &LivePeering) -> SeenPeering {
+    let owner = peering.owner();
     SeenPeering {
         state: peering.state.as_str().to_owned(),
         dialer: peering.is_dialer(),
-        managed: peering.is_managed(),
+        managed: owner != Owner::Nobody,
+        workspace: match owner {
+            Owner::Workspace(name) => Some(name),
+            Owner::Nobody | Owner::Unnamed => None,
+        },
         modify_index: peering.modify_index,
     }
 }
@@ -248,26 +351,45 @@ fn peering_change(
     }
 }
 
-/// Deletes of marked peerings that no declared peering names on their cluster.
-fn undeclared(desired: &Desired, live: &Live) -> Vec<Change> {
+/// Live peerings of the workspace's clusters that no declared peering names there.
+fn undeclared_sides<'a>(
+    desired: &'a Desired,
+    live: &'a Live,
+) -> impl Iterator<Item = (&'a str, &'a str, &'a LivePeering)> {
     let declared: BTreeSet<(&str, &str)> = desired
         .peerings
         .iter()
         .flat_map(PeeringSpec::our_sides)
         .map(|side| (side.cluster.as_str(), side.peer_name.as_str()))
         .collect();
-    let mut changes = Vec::new();
-    for (cluster, read) in &live.clusters {
-        if !desired.clusters.contains_key(cluster) {
-            continue;
-        }
-        for (name, peering) in &read.peerings {
-            if peering.is_managed() && !declared.contains(&(cluster.as_str(), name.as_str())) {
-                changes.push(delete(cluster, name, peering));
-            }
-        }
-    }
-    changes
+    live.clusters
+        .iter()
+        .filter(|(cluster, _)| desired.clusters.contains_key(*cluster))
+        .flat_map(|(cluster, read)| {
+            read.peerings
+                .iter()
+                .map(move |(name, peering)| (cluster.as_str(), name.as_str(), peering))
+        })
+        .filter(move |(cluster, name, _)| !declared.contains(&(*cluster, *name)))
+}
+
+/// Deletes of peerings marked by `workspace` that no declared peering names on their cluster.
+fn undeclared(desired: &Desired, live: &Live, workspace: &str) -> Vec<Change> {
+    undeclared_sides(desired, live)
+        .filter(|(_, _, peering)| peering.owner().is(workspace))
+        .map(|(cluster, name, peering)| delete(cluster, name, peering))
+        .collect()
+}
+
+/// Peerings marked without a workspace name that no declared peering names: never deleted.
+pub(super) fn unclaimed(desired: &Desired, live: &Live) -> Vec<Unclaimed> {
+    undeclared_sides(desired, live)
+        .filter(|(_, _, peering)| peering.owner() == Owner::Unnamed)
+        .map(|(cluster, name, _)| Unclaimed {
+            cluster: cluster.to_owned(),
+            object: format!("peering {name}"),
+        })
+        .collect()
 }
 
 fn delete(cluster: &str, name: &str, peering: &LivePeering) -> Change {

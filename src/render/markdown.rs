@@ -9,7 +9,7 @@
 use std::io::{self, Write};
 
 use super::diff;
-use super::{headline, notes, symbol};
+use super::{headline, notes, symbol, warnings};
 use crate::plan::{Change, Plan, Summary};
 
 /// The most characters (bytes, which is stricter) a rendering may have.
@@ -61,6 +61,12 @@ fn head(plan: &Plan) -> String {
         ));
     }
     text.push_str(&format!("\n**{}**\n", plan.summary));
+    for warning in warnings(plan) {
+        text.push_str(&format!(
+            "\n> [!WARNING]\n> {}\n",
+            escape_markdown(&escape(&warning))
+        ));
+    }
     text
 }
 
@@ -72,6 +78,9 @@ fn peerings(counts: &Summary) -> String {
     }
     if counts.reestablish > 0 {
         parts.push(format!("{} to re-establish", counts.reestablish));
+    }
+    if counts.replace > 0 {
+        parts.push(format!("{} to replace", counts.replace));
     }
     if parts.is_empty() {
         "-".to_owned()

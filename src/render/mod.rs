@@ -14,30 +14,32 @@ pub mod text;
 #[cfg(test)]
 mod tests;
 
-use crate::plan::{Action, Change, Object, PeeringEnd, PeeringObject};
+use crate::plan::{Action, Change, Object, PeeringEnd, PeeringObject, Plan};
 
 /// The symbol in front of a change, Terraform-like: `+` create and establish, `~` update, `-`
-/// delete, `<=` adopt (taken over as it is), `-/+` re-establish (replaced).
+/// delete, `<=` adopt and take over, `-/+` re-establish and replace, `!` conflict (never
+/// written).
 pub(crate) fn symbol(action: Action) -> &'static str {
     match action {
         Action::Create | Action::Establish => "+",
         Action::Update => "~",
         Action::Delete => "-",
-        Action::Adopt => "<=",
-        Action::Reestablish => "-/+",
+        Action::Adopt | Action::TakeOver => "<=",
+        Action::Reestablish | Action::Replace => "-/+",
+        Action::Conflict => "!",
     }
 }
 
-/// `service-intentions/web will be created`, `peering cluster-02 will be re-established`.
+/// `service-intentions/web will be created`, `peering cluster-02 will be re-established`,
+/// `service-intentions/web belongs to another workspace and will not be written`.
 pub(crate) fn headline(change: &Change) -> String {
-    let done = match change.action {
-        Action::Create => "created",
-        Action::Update => "updated",
-        Action::Delete => "deleted",
-        Action::Adopt => "adopted",
-        Action::Establish => "established",
-        Action::Reestablish => "re-established",
-    };
+    if change.action == Action::Conflict {
+        return format!(
+            "{} belongs to another workspace and will not be written",
+            change.object
+        );
+    }
+    let done = change.action.past();
     let warning = if change.destructive {
         " (destructive)"
     } else {
@@ -51,7 +53,10 @@ pub(crate) fn headline(change: &Change) -> String {
 pub(crate) fn notes(change: &Change) -> Vec<String> {
     let mut notes = Vec::new();
     if let Object::Peering(peering) = &change.object
-        && matches!(change.action, Action::Establish | Action::Reestablish)
+        && matches!(
+            change.action,
+            Action::Establish | Action::Reestablish | Action::Replace
+        )
     {
         notes.extend(how(peering));
     }
@@ -69,6 +74,49 @@ pub(crate) fn notes(change: &Change) -> Vec<String> {
         );
     }
     notes
+}
+
+/// What a reviewer must know about the plan as a whole, beyond its changes: clusters it empties
+/// (refused by apply unless allowed) and objects marked without a workspace name (said once).
+pub(crate) fn warnings(plan: &Plan) -> Vec<String> {
+    let mut warnings: Vec<String> = plan
+        .emptied
+        .iter()
+        .map(|emptied| {
+            let what = format!(
+                "this plan deletes every config entry workspace `{}` owns on {} ({}): is its \
+                 folder missing or empty, or is this the wrong checkout?",
+                plan.workspace, emptied.cluster, emptied.deletes
+            );
+            if emptied.allowed {
+                format!("{what} Allowed by --allow-delete-all.")
+            } else {
+                format!("{what} apply refuses it unless --allow-delete-all is given.")
+            }
+        })
+        .collect();
+    if !plan.unclaimed.is_empty() {
+        let objects: Vec<String> = plan
+            .unclaimed
+            .iter()
+            .map(|u| format!("{}: {}", u.cluster, u.object))
+            .collect();
+        warnings.push(format!(
+            "{} {} meshplan's mark without a workspace name and no file declares {}: {}. \
+             meshplan never deletes these. To claim one, declare it in this workspace's files \
+             (the next apply adds the workspace's name to its mark); to remove one, delete it \
+             with the consul CLI.",
+            plan.unclaimed.len(),
+            if plan.unclaimed.len() == 1 {
+                "object carries"
+            } else {
+                "objects carry"
+            },
+            if plan.unclaimed.len() == 1 { "it" } else { "them" },
+            objects.join(", ")
+        ));
+    }
+    warnings
 }
 
 /// How a peering is (re-)established: where the token is made and where it is used.

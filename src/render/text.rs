@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Effects, Style};
 
 use super::diff::{self, LineKind};
-use super::{headline, notes, symbol};
+use super::{headline, notes, symbol, warnings};
 use crate::plan::{Action, Change, Plan};
 
 /// How to render.
@@ -46,6 +46,10 @@ pub fn render(plan: &Plan, out: &mut impl Write, options: Options) -> io::Result
     }
     if !plan.changes.is_empty() {
         writeln!(out)?;
+    }
+    for warning in warnings(plan) {
+        let label = paint.style("warning:", color(AnsiColor::Yellow).bold());
+        writeln!(out, "{label} {warning}\n")?;
     }
     writeln!(out, "{}", paint.style(&plan.summary.to_string(), bold()))
 }
@@ -86,8 +90,9 @@ fn action_style(change: &Change) -> Style {
         Action::Create | Action::Establish => color(AnsiColor::Green),
         Action::Update => color(AnsiColor::Yellow),
         Action::Delete => color(AnsiColor::Red),
-        Action::Adopt => color(AnsiColor::Cyan),
-        Action::Reestablish => color(AnsiColor::Magenta),
+        Action::Adopt | Action::TakeOver => color(AnsiColor::Cyan),
+        Action::Reestablish | Action::Replace => color(AnsiColor::Magenta),
+        Action::Conflict => color(AnsiColor::Red).bold(),
     };
     if change.destructive {
         style.effects(Effects::BOLD)

@@ -137,11 +137,13 @@ impl Loader<'_> {
                 return None;
             }
         };
-        let (clusters, peerings) = resolve::resolve(raw, &file, &mut self.diags);
+        let resolved = resolve::resolve(raw, &file, &mut self.diags);
         let mut desired = Desired {
             root: self.root.to_path_buf(),
-            clusters,
-            peerings,
+            workspace: resolved.workspace,
+            ignore: resolved.ignore,
+            clusters: resolved.clusters,
+            peerings: resolved.peerings,
             ..Desired::default()
         };
         self.load_entries(&mut desired);

@@ -14,6 +14,13 @@ use crate::model::exported_services::one_or_many;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkspace {
+    /// The workspace's name. Everything meshplan writes is marked with it, and meshplan deletes
+    /// only objects that carry it, so several workspaces can share a cluster.
+    pub workspace: Option<String>,
+    /// Globs, relative to the workspace, of files and folders that are not config entries
+    /// (`docs/**`, `schemas/**`).
+    #[serde(default)]
+    pub ignore: Vec<String>,
     /// The Consul clusters this workspace manages, by name.
     #[serde(default)]
     pub cluster: BTreeMap<String, RawCluster>,
@@ -34,7 +41,8 @@ pub struct RawCluster {
     pub token_env: Option<String>,
     /// Path of a file that holds the ACL token (relative to the workspace).
     pub token_file: Option<String>,
-    /// The agent's datacenter; checked against the agent before anything is planned.
+    /// The agent's datacenter; checked against the agent before anything is planned. Default:
+    /// the cluster's name.
     pub datacenter: Option<String>,
     /// Consul Enterprise admin partition for every request to this cluster.
     pub partition: Option<String>,

@@ -9,7 +9,7 @@ use super::diagnostic::Diagnostic;
 use super::raw::{RawCluster, RawPeering, RawTls, RawWorkspace};
 use super::tree::{Node, Value};
 use crate::model::{
-    ClusterSpec, MANAGED_BY_KEY, Path, PeeringSide, PeeringSpec, Problem, TlsSpec, TokenSource,
+    ClusterSpec, MARK_KEYS, Path, PeeringSide, PeeringSpec, Problem, TlsSpec, TokenSource,
 };
 use crate::suggest::closest;
 
@@ -93,13 +93,19 @@ pub fn literal_token_lines(text: &str) -> Vec<std::ops::Range<usize>> {
     spans
 }
 
+/// The workspace file, resolved.
+pub struct Resolved {
+    /// The workspace's name; empty when the file has none (a problem is reported).
+    pub workspace: String,
+    pub ignore: Vec<String>,
+    pub clusters: BTreeMap<String, ClusterSpec>,
+    pub peerings: Vec<PeeringSpec>,
+}
+
 /// Clusters and peerings from the raw workspace file; problems go to `diags`.
-pub fn resolve(
-    raw: RawWorkspace,
-    file: &Parsed,
-    diags: &mut Vec<Diagnostic>,
-) -> (BTreeMap<String, ClusterSpec>, Vec<PeeringSpec>) {
+pub fn resolve(raw: RawWorkspace, file: &Parsed, diags: &mut Vec<Diagnostic>) -> Resolved {
     let mut problems = Vec::new();
+    let workspace = workspace_name(raw.workspace, file, &mut problems);
     let clusters: BTreeMap<String, ClusterSpec> = raw
         .cluster
         .into_iter()
@@ -118,7 +124,50 @@ pub fn resolve(
         .collect::<Vec<_>>();
     duplicate_peer_names(&peerings, file, &mut problems);
     diags.extend(problems.iter().map(|problem| file.diagnostic(problem)));
-    (clusters, peerings)
+    Resolved {
+        workspace,
+        ignore: raw.ignore,
+        clusters,
+        peerings,
+    }
+}
+
+/// The workspace's name, which marks everything it writes: required, since without it two
+/// workspaces on one cluster could not tell their objects apart.
+fn workspace_name(name: Option<String>, file: &Parsed, problems: &mut Vec<Problem>) -> String {
+    let example = match file.rel.extension().and_then(|e| e.to_str()) {
+        Some("toml") => "workspace = \"payments-mesh\"` at the top of the file",
+        _ => "workspace = \"payments-mesh\"` to the file",
+    };
+    let Some(name) = name else {
+        problems.push(
+            Problem::value(Path::root(), "the workspace has no name")
+                .with_help(format!(
+                    "add `{example}: meshplan marks what it writes with the name and deletes only \
+                     what carries it, so workspaces sharing a cluster never touch each other's objects"
+                )),
+        );
+        return String::new();
+    };
+    if !is_workspace_name(&name) {
+        problems.push(
+            Problem::value(
+                Path::root().key("workspace"),
+                format!("`{name}` is not a valid workspace name"),
+            )
+            .with_help("use letters, digits, `-`, `_` and `.`, at most 128 characters: it is stored in the `Meta` of what meshplan writes"),
+        );
+    }
+    name
+}
+
+/// Letters, digits, `-`, `_`, `.`; 1 to 128 characters (a Consul meta value may be longer, but a
+/// name is read by people in plans and in `consul config read`).
+fn is_workspace_name(name: &str) -> bool {
+    (1..=128).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// The path of the `i`th peering: `peering[i]`, or `peering` when the file has only one block
@@ -176,7 +225,7 @@ fn cluster(name: &str, raw: RawCluster, path: &Path, problems: &mut Vec<Problem>
         name: name.to_owned(),
         address: raw.address,
         token,
-        datacenter: raw.datacenter,
+        datacenter: raw.datacenter.unwrap_or_else(|| name.to_owned()),
         partition: raw.partition,
         entries_dir,
         tls: raw
@@ -407,10 +456,10 @@ fn check_meta(meta: &BTreeMap<String, String>, path: &Path, problems: &mut Vec<P
     }
     for (key, value) in meta {
         let at = path.key(key);
-        if key == MANAGED_BY_KEY {
+        if MARK_KEYS.contains(&key.as_str()) {
             problems.push(Problem::key(
                 at,
-                "`managed-by` is set by meshplan itself to mark what it owns",
+                format!("`{key}` is set by meshplan itself to mark what it owns"),
             ));
         } else if key.starts_with("consul-") {
             problems.push(Problem::key(

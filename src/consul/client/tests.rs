@@ -18,7 +18,7 @@ fn spec(name: &str, address: &str) -> ClusterSpec {
         name: name.into(),
         address: Some(address.into()),
         token: TokenSource::Env("TEST_TOKEN".into()),
-        datacenter: None,
+        datacenter: "dc1".to_owned(),
         partition: None,
         entries_dir: PathBuf::from(name),
         tls: None,

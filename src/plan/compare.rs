@@ -1,0 +1,134 @@
+//! A saved plan against a fresh plan of the same files: a saved plan may do no more than a fresh
+//! plan could. A plan file is JSON anyone can edit; without this check an edited plan could write
+//! a body no file declares, leave out the ownership mark, or delete what this workspace does not
+//! own.
+
+use std::collections::HashMap;
+
+use super::change::{Change, Plan};
+
+/// Every change of `saved` that `fresh` does not hold exactly as saved, as
+/// `cluster: object: what differs`. Changes that only `fresh` holds are allowed: a saved plan may
+/// do less (say, one restricted with `--cluster`), never more or otherwise.
+pub fn beyond(saved: &Plan, fresh: &Plan) -> Vec<String> {
+    let mut problems = Vec::new();
+    if saved.workspace != fresh.workspace {
+        problems.push(format!(
+            "the plan was made for workspace `{}`, the files are workspace `{}`",
+            saved.workspace, fresh.workspace
+        ));
+    }
+    let fresh_changes: HashMap<(&str, String), &Change> = fresh
+        .changes
+        .iter()
+        .map(|change| ((change.cluster.as_str(), change.object.to_string()), change))
+        .collect();
+    for change in &saved.changes {
+        let key = (change.cluster.as_str(), change.object.to_string());
+        let differs = match fresh_changes.get(&key) {
+            None => Some(format!(
+                "the plan would {} it, but a fresh plan of the files would not touch it",
+                change.action.verb()
+            )),
+            Some(fresh) => difference(change, fresh),
+        };
+        if let Some(differs) = differs {
+            problems.push(format!("{}: {}: {differs}", key.0, key.1));
+        }
+    }
+    problems
+}
+
+/// What differs between a saved change and the fresh change of the same object, if anything.
+fn difference(saved: &Change, fresh: &Change) -> Option<String> {
+    if saved.action != fresh.action {
+        return Some(format!(
+            "the plan would {} it, a fresh plan of the files would {} it",
+            saved.action.verb(),
+            fresh.action.verb()
+        ));
+    }
+    if saved.body != fresh.body {
+        return Some("the body the plan writes is not what the files declare".to_owned());
+    }
+    if saved.modify_index != fresh.modify_index {
+        return Some(format!(
+            "the plan names ModifyIndex {}, the cluster holds {}",
+            saved.modify_index, fresh.modify_index
+        ));
+    }
+    if saved.object != fresh.object {
+        return Some("the peering the plan makes is not what the files declare".to_owned());
+    }
+    (saved != fresh).then(|| "the change differs from a fresh plan of the files".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::plan::{Action, EntryObject, Object};
+
+    fn change(action: Action, name: &str, body: Option<serde_json::Value>) -> Change {
+        Change {
+            cluster: "c".into(),
+            object: Object::Entry(EntryObject {
+                kind: "service-defaults".into(),
+                name: name.into(),
+                namespace: None,
+                partition: None,
+            }),
+            action,
+            modify_index: 0,
+            destructive: false,
+            reason: None,
+            before: None,
+            after: None,
+            changed: Vec::new(),
+            body,
+        }
+    }
+
+    fn plan(changes: Vec<Change>) -> Plan {
+        Plan::new("ws", vec!["c".into()], changes)
+    }
+
+    #[test]
+    fn the_same_plan_and_a_plan_that_does_less_are_within_a_fresh_plan() {
+        let web = change(Action::Create, "web", Some(json!({"Protocol": "http"})));
+        let api = change(Action::Create, "api", Some(json!({"Protocol": "http"})));
+        let fresh = plan(vec![web.clone(), api]);
+        assert!(beyond(&plan(vec![web.clone()]), &fresh).is_empty());
+        assert!(beyond(&fresh.clone(), &fresh).is_empty());
+    }
+
+    #[test]
+    fn an_edited_body_an_added_delete_and_another_workspace_are_beyond_a_fresh_plan() {
+        let fresh = plan(vec![change(
+            Action::Create,
+            "web",
+            Some(json!({"Protocol": "http"})),
+        )]);
+        let edited = plan(vec![change(
+            Action::Create,
+            "web",
+            Some(json!({"Protocol": "tcp"})),
+        )]);
+        assert_eq!(
+            beyond(&edited, &fresh),
+            ["c: service-defaults/web: the body the plan writes is not what the files declare"]
+        );
+        let added = plan(vec![change(Action::Delete, "unmarked", None)]);
+        assert_eq!(
+            beyond(&added, &fresh),
+            [
+                "c: service-defaults/unmarked: the plan would delete it, but a fresh plan of \
+                 the files would not touch it"
+            ]
+        );
+        let mut other = fresh.clone();
+        other.workspace = "other".into();
+        assert_eq!(beyond(&other, &fresh).len(), 1);
+    }
+}
