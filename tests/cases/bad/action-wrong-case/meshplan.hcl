@@ -10,3 +10,5 @@ peering {
   acceptor = "cluster-01"
   dialer   = "cluster-02"
 }
+
+workspace = "action-wrong-case"

@@ -11,3 +11,5 @@ peering {
   dialer   = "cluster-02"
   meta     = { "owner team" = "platform" }
 }
+
+workspace = "bad-meta-key"

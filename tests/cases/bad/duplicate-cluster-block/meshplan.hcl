@@ -9,3 +9,5 @@ cluster "cluster-02" {
 cluster "cluster-01" {
   address = "http://127.0.0.1:10500"
 }
+
+workspace = "duplicate-cluster-block"

@@ -20,3 +20,5 @@ peering {
   dialer           = "cluster-03"
   name_on_acceptor = "cluster-02"
 }
+
+workspace = "duplicate-peering-names"

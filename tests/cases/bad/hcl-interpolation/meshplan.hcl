@@ -11,3 +11,5 @@ peering {
   acceptor = "cluster-01"
   dialer   = local.dialer
 }
+
+workspace = "hcl-interpolation"

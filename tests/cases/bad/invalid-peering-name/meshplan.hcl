@@ -11,3 +11,5 @@ peering {
   dialer           = "cluster-02"
   name_on_acceptor = "East"
 }
+
+workspace = "invalid-peering-name"

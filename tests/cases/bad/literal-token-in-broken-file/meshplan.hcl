@@ -1,3 +1,5 @@
 cluster "cluster-01" {
   token = "b3a1c6f0-secret-acl-token-9d2e
 }
+
+workspace = "literal-token-in-broken-file"

@@ -11,3 +11,5 @@ peering {
   acceptor = "cluster-01"
   dialer   = "cluster-02"
 }
+
+workspace = "literal-token"

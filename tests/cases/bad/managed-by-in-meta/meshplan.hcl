@@ -11,3 +11,5 @@ peering {
   dialer   = "cluster-02"
   meta     = { managed-by = "terraform" }
 }
+
+workspace = "managed-by-in-meta"

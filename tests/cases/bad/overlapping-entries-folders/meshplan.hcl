@@ -3,3 +3,5 @@ cluster "cluster-01" {}
 cluster "cluster-02" {
   entries = "cluster-01/nested"
 }
+
+workspace = "overlapping-entries-folders"

@@ -6,3 +6,5 @@ peering {
   acceptor = "partner-west"
   dialer   = "cluster-02"
 }
+
+workspace = "peering-foreign-acceptor-without-token-file"

@@ -6,3 +6,5 @@ peering {
   acceptor = "cluster-01"
   dialer   = "partner-east"
 }
+
+workspace = "peering-foreign-dialer-without-token-out"

@@ -6,3 +6,5 @@ peering {
   acceptor = "cluster-10"
   dialer   = "partner-east"
 }
+
+workspace = "peering-neither-side-ours"

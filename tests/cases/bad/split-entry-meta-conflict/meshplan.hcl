@@ -5,3 +5,5 @@ peering {
   acceptor = "cluster-01"
   dialer   = "cluster-02"
 }
+
+workspace = "split-entry-meta-conflict"

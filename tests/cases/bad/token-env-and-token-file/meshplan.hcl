@@ -12,3 +12,5 @@ peering {
   acceptor = "cluster-01"
   dialer   = "cluster-02"
 }
+
+workspace = "token-env-and-token-file"

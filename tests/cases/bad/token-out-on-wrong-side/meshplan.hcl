@@ -7,3 +7,5 @@ peering {
   dialer    = "cluster-02"
   token_out = "tokens/partner-west.token"
 }
+
+workspace = "token-out-on-wrong-side"

@@ -1,3 +1,5 @@
+workspace = "custom-entries-folder"
+
 cluster "cluster-01" {
   address = "http://127.0.0.1:8500"
   entries = "config/prod/cluster-01"

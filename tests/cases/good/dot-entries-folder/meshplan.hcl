@@ -1,3 +1,5 @@
+workspace = "dot-entries-folder"
+
 cluster "cluster-01" {
   entries = "./east"
 }

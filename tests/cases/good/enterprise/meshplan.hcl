@@ -1,4 +1,6 @@
 # Consul Enterprise: admin partitions on clusters and on each side of a peering.
+workspace = "enterprise"
+
 cluster "cluster-01" {
   address   = "https://consul-01.internal:8501"
   partition = "payments"

@@ -1,5 +1,6 @@
 # The seed scenario: cluster-01 exports frontend-service to cluster-02 and lets cluster-02's
 # backend-service call it. The addresses are those of `scripts/dev-clusters up`.
+workspace = "l7-permissions-jwt"
 
 cluster "cluster-01" {
   address = "http://127.0.0.1:8500"

@@ -1,4 +1,6 @@
 # Two clusters managed here; cluster-01's entries are split across team files.
+workspace = "multi-file-merge"
+
 cluster "cluster-01" {
   address    = "https://consul-01.internal:8501"
   token_env  = "CLUSTER01_CONSUL_TOKEN"

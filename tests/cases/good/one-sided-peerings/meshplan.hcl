@@ -1,3 +1,5 @@
+workspace = "one-sided-peerings"
+
 cluster "cluster-01" {
   address   = "http://127.0.0.1:8500"
   token_env = "CLUSTER01_CONSUL_TOKEN"
