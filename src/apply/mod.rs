@@ -247,9 +247,7 @@ async fn execute(context: &Context, change: &Change) -> Status {
         (
             Object::Entry(entry),
             Action::Create | Action::Update | Action::Adopt | Action::TakeOver,
-        ) => {
-            entries::write(context, change, entry).await
-        }
+        ) => entries::write(context, change, entry).await,
         (Object::Entry(entry), Action::Delete) => entries::delete(context, change, entry).await,
         (object, action) => Err(Failure::Failed(format!(
             "the plan asks to {} {object}, which apply cannot do: make the plan again",

@@ -150,7 +150,14 @@ pub(super) async fn establish(
     }
     let token = match &acceptor {
         Some(side) => {
-            make_way(context, side, Role::Acceptor, acceptor_now.as_ref(), existing).await?;
+            make_way(
+                context,
+                side,
+                Role::Acceptor,
+                acceptor_now.as_ref(),
+                existing,
+            )
+            .await?;
             generate(side, peering).await?
         }
         None => {
@@ -444,14 +451,27 @@ mod tests {
 
     #[test]
     fn absent_and_working_sides_are_kept_and_broken_ones_replaced() {
-        assert_eq!(prepare(Role::Acceptor, None, Existing::KeepUsable), Prepare::Keep);
+        assert_eq!(
+            prepare(Role::Acceptor, None, Existing::KeepUsable),
+            Prepare::Keep
+        );
         let pending = live(PeeringState::Pending, false);
-        assert_eq!(prepare(Role::Acceptor, Some(&pending), Existing::KeepUsable), Prepare::Keep);
+        assert_eq!(
+            prepare(Role::Acceptor, Some(&pending), Existing::KeepUsable),
+            Prepare::Keep
+        );
         let failing_dialer = live(PeeringState::Failing, true);
-        assert_eq!(prepare(Role::Dialer, Some(&failing_dialer), Existing::KeepUsable), Prepare::Keep);
+        assert_eq!(
+            prepare(Role::Dialer, Some(&failing_dialer), Existing::KeepUsable),
+            Prepare::Keep
+        );
         for state in [PeeringState::Terminated, PeeringState::Deleting] {
             assert_eq!(
-                prepare(Role::Acceptor, Some(&live(state.clone(), false)), Existing::KeepUsable),
+                prepare(
+                    Role::Acceptor,
+                    Some(&live(state.clone(), false)),
+                    Existing::KeepUsable
+                ),
                 Prepare::Replace
             );
             assert_eq!(
@@ -464,15 +484,27 @@ mod tests {
     #[test]
     fn a_replacement_deletes_every_existing_side() {
         let active = live(PeeringState::Active, false);
-        assert_eq!(prepare(Role::Acceptor, Some(&active), Existing::Delete), Prepare::Replace);
-        assert_eq!(prepare(Role::Acceptor, None, Existing::Delete), Prepare::Keep);
+        assert_eq!(
+            prepare(Role::Acceptor, Some(&active), Existing::Delete),
+            Prepare::Replace
+        );
+        assert_eq!(
+            prepare(Role::Acceptor, None, Existing::Delete),
+            Prepare::Keep
+        );
     }
 
     #[test]
     fn a_side_in_the_wrong_role_is_replaced() {
         let dialer = live(PeeringState::Active, true);
-        assert_eq!(prepare(Role::Acceptor, Some(&dialer), Existing::KeepUsable), Prepare::Replace);
+        assert_eq!(
+            prepare(Role::Acceptor, Some(&dialer), Existing::KeepUsable),
+            Prepare::Replace
+        );
         let acceptor = live(PeeringState::Active, false);
-        assert_eq!(prepare(Role::Dialer, Some(&acceptor), Existing::KeepUsable), Prepare::Replace);
+        assert_eq!(
+            prepare(Role::Dialer, Some(&acceptor), Existing::KeepUsable),
+            Prepare::Replace
+        );
     }
 }

@@ -196,10 +196,7 @@ async fn from_saved_plan(path: &Path, only: &[String]) -> anyhow::Result<Option<
 }
 
 /// Clusters whose agent is now in another datacenter than when the plan was made.
-fn moved_datacenters(
-    planned: &BTreeMap<String, String>,
-    live: &crate::model::Live,
-) -> Vec<String> {
+fn moved_datacenters(planned: &BTreeMap<String, String>, live: &crate::model::Live) -> Vec<String> {
     planned
         .iter()
         .filter_map(|(cluster, datacenter)| {

@@ -127,7 +127,10 @@ pub(super) fn refused(plan: &Plan) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let mut stderr = anstream::stderr();
-    writeln!(stderr, "error: this plan cannot be applied; nothing will be written:")?;
+    writeln!(
+        stderr,
+        "error: this plan cannot be applied; nothing will be written:"
+    )?;
     for refusal in &refusals {
         writeln!(stderr, "  {refusal}")?;
     }

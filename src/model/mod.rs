@@ -16,10 +16,10 @@ pub mod workspace;
 
 pub use entry::{ConfigEntry, Document, EntryKey};
 pub use live::{Live, LiveCluster, LiveEntry, LivePeering, PeeringState};
+pub use ownership::{MANAGED_BY_KEY, MANAGED_BY_VALUE, MARK_KEYS, Owner, WORKSPACE_KEY};
 pub use path::{Path, Segment};
 pub use problem::Problem;
 pub use secret::Secret;
 pub use workspace::{
     ClusterSpec, Desired, DesiredEntry, PeeringSide, PeeringSpec, TlsSpec, TokenSource,
 };
-pub use ownership::{MANAGED_BY_KEY, MANAGED_BY_VALUE, MARK_KEYS, Owner, WORKSPACE_KEY};

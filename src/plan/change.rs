@@ -45,6 +45,7 @@ pub struct Plan {
 /// A cluster on which the plan deletes every config entry the workspace owns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Emptied {
+    /// The cluster emptied.
     pub cluster: String,
     /// How many entries the workspace owns there (all of them deleted).
     pub deletes: usize,
@@ -55,6 +56,7 @@ pub struct Emptied {
 /// A live object with meshplan's mark but no workspace name, that no file declares.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Unclaimed {
+    /// The cluster the object lives on.
     pub cluster: String,
     /// `service-intentions/web`, `peering cluster-02`.
     pub object: String,
@@ -414,7 +416,10 @@ impl Plan {
                     "{}: {}: {}",
                     change.cluster,
                     change.object,
-                    change.reason.as_deref().unwrap_or("owned by another workspace")
+                    change
+                        .reason
+                        .as_deref()
+                        .unwrap_or("owned by another workspace")
                 )
             });
         let emptied = self.emptied.iter().filter(|e| !e.allowed).map(|e| {

@@ -129,7 +129,10 @@ fn cluster_changes(
             _ => {}
         }
     }
-    let deletes = changes.iter().filter(|c| c.action == Action::Delete).count();
+    let deletes = changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .count();
     if owned > 0 && deletes == owned {
         plan.emptied.push(Emptied {
             cluster: cluster.to_owned(),
@@ -174,7 +177,7 @@ fn entry_change(
         Some((action, why)) if content_same => (action, Some(why)),
         Some((action, why)) => (
             action,
-            Some(format!("{why}; its content differs from the files")),
+            Some(format!("{why} (its content also differs from the files)")),
         ),
     };
     let mut change = bare(cluster, object, action, live.modify_index);

@@ -36,11 +36,11 @@ mod peerings;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub(crate) use peerings::seen_peering;
 pub use change::{
     Action, Change, Emptied, EntryObject, FORMAT_VERSION, Object, PeeringEnd, PeeringObject, Plan,
     SeenPeering, Summary, Unclaimed,
 };
+pub(crate) use peerings::seen_peering;
 
 use std::collections::BTreeSet;
 
@@ -90,9 +90,9 @@ pub fn plan_with(desired: &Desired, live: &Live, options: &Options) -> Plan {
     let mut plan = Plan::new(&desired.workspace, clusters, changes);
     plan.emptied = entries.emptied;
     plan.unclaimed = entries.unclaimed;
+    plan.unclaimed.extend(peerings::unclaimed(desired, live));
     plan.unclaimed
-        .extend(peerings::unclaimed(desired, live));
-    plan.unclaimed.sort_by(|a, b| (&a.cluster, &a.object).cmp(&(&b.cluster, &b.object)));
+        .sort_by(|a, b| (&a.cluster, &a.object).cmp(&(&b.cluster, &b.object)));
     plan
 }
 

@@ -4,11 +4,13 @@
 //! - `entries`: config-entry actions.
 //! - `peerings`: peering actions.
 //! - `order`: the order of changes.
+//! - `ownership`: what each workspace's mark allows.
 //! - `drift`: writing the plan's bodies through a simulated Consul gives an empty plan.
 
 mod drift;
 mod entries;
 mod order;
+mod ownership;
 mod peerings;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,12 +18,15 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use super::{Action, Object, Plan, plan};
+use super::{Action, Emptied, Object, Plan, Unclaimed, plan};
 use crate::model::{
     ClusterSpec, ConfigEntry, Desired, DesiredEntry, Document, Live, LiveCluster, LiveEntry,
     LivePeering, MANAGED_BY_KEY, MANAGED_BY_VALUE, PeeringSide, PeeringSpec, PeeringState,
-    TokenSource,
+    TokenSource, WORKSPACE_KEY,
 };
+
+/// The workspace every test plans for.
+pub(crate) const WORKSPACE: &str = "ws";
 
 /// The kinds every test cluster was "listed" for.
 const KINDS: [&str; 5] = [
@@ -82,7 +87,7 @@ pub(crate) fn workspace(clusters: &[&str]) -> Desired {
                 name: (*name).to_owned(),
                 address: None,
                 token: TokenSource::Default,
-                datacenter: name.to_owned(),
+                datacenter: (*name).to_owned(),
                 partition: None,
                 entries_dir: PathBuf::from(name),
                 tls: None,
@@ -92,6 +97,7 @@ pub(crate) fn workspace(clusters: &[&str]) -> Desired {
         .collect();
     Desired {
         root: PathBuf::from("."),
+        workspace: WORKSPACE.to_owned(),
         clusters,
         ..Desired::default()
     }
@@ -175,14 +181,22 @@ pub(crate) fn put_live(live: &mut Live, cluster: &str, body: Value, modify_index
         .insert(entry.key(), LiveEntry { body, modify_index });
 }
 
-/// `json` with the ownership mark added to its `Meta`.
-pub(crate) fn marked(mut json: Value) -> Value {
+/// `json` with this workspace's ownership mark added to its `Meta`.
+pub(crate) fn marked(json: Value) -> Value {
+    marked_by(json, Some(WORKSPACE))
+}
+
+/// `json` with meshplan's mark naming `workspace` (none: the mark without a name) in `Meta`.
+pub(crate) fn marked_by(mut json: Value, workspace: Option<&str>) -> Value {
     let meta = json
         .as_object_mut()
         .expect("an object")
         .entry("Meta")
         .or_insert_with(|| Value::Object(Map::new()));
     meta[MANAGED_BY_KEY] = MANAGED_BY_VALUE.into();
+    if let Some(workspace) = workspace {
+        meta[WORKSPACE_KEY] = workspace.into();
+    }
     json
 }
 
@@ -232,7 +246,8 @@ pub(crate) enum Role {
     Dialer,
 }
 
-/// Puts a peering side named `name` on `cluster`.
+/// Puts a peering side named `name` on `cluster`; `managed`: marked by this workspace, with
+/// the meta [`peering`] declares.
 pub(crate) fn put_peering(
     live: &mut Live,
     cluster: &str,
@@ -241,10 +256,26 @@ pub(crate) fn put_peering(
     modify_index: u64,
 ) {
     let meta = if managed {
-        BTreeMap::from([(MANAGED_BY_KEY.to_owned(), MANAGED_BY_VALUE.to_owned())])
+        BTreeMap::from([
+            (MANAGED_BY_KEY.to_owned(), MANAGED_BY_VALUE.to_owned()),
+            (WORKSPACE_KEY.to_owned(), WORKSPACE.to_owned()),
+            ("owner".to_owned(), "platform".to_owned()),
+        ])
     } else {
         BTreeMap::new()
     };
+    put_peering_with_meta(live, cluster, name, (role, state), meta, modify_index);
+}
+
+/// Puts a peering side named `name` on `cluster` with exactly `meta`.
+pub(crate) fn put_peering_with_meta(
+    live: &mut Live,
+    cluster: &str,
+    name: &str,
+    (role, state): (Role, &str),
+    meta: BTreeMap<String, String>,
+    modify_index: u64,
+) {
     let peering = LivePeering {
         name: name.to_owned(),
         id: format!("id-{cluster}-{name}"),

@@ -112,7 +112,11 @@ pub(crate) fn warnings(plan: &Plan) -> Vec<String> {
             } else {
                 "objects carry"
             },
-            if plan.unclaimed.len() == 1 { "it" } else { "them" },
+            if plan.unclaimed.len() == 1 {
+                "it"
+            } else {
+                "them"
+            },
             objects.join(", ")
         ));
     }

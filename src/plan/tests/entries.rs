@@ -19,7 +19,7 @@ fn read_back(action: &str) -> Value {
         "Name": "frontend-service",
         "Sources": [{ "Name": "backend-service", "Action": action, "Precedence": 9,
                       "Type": "consul", "Peer": "cluster-02" }],
-        "Meta": { "managed-by": "meshplan" },
+        "Meta": { "managed-by": "meshplan", "meshplan-workspace": "ws" },
         "Hash": 1234, "CreateIndex": 10, "ModifyIndex": 12
     })
 }
@@ -43,6 +43,7 @@ fn the_create_body_is_the_entry_plus_the_mark() {
     declare(&mut desired, "cluster-01", entry.clone());
     let plan = plan(&desired, &live(&["cluster-01"]));
     entry["Meta"]["managed-by"] = "meshplan".into();
+    entry["Meta"]["meshplan-workspace"] = "ws".into();
     assert_eq!(plan.changes[0].body.as_ref(), Some(&entry));
     assert_eq!(plan.changes[0].before, None);
     assert!(plan.changes[0].changed.is_empty());
@@ -112,7 +113,7 @@ fn an_unmarked_entry_with_other_content_is_adopted_with_the_diff() {
         &desired,
         &live,
         "cluster-01 adopt service-intentions/frontend-service cas=7 \
-         changed=[Meta.managed-by, Sources[0].Action]",
+         changed=[Meta.managed-by, Meta.meshplan-workspace, Sources[0].Action]",
     );
 }
 
@@ -190,7 +191,7 @@ fn other_kinds_compare_keys_case_insensitively_and_show_consuls_spelling() {
     let mut live = live(&["cluster-01"]);
     let read = json!({ "Kind": "service-defaults", "Name": "web", "Protocol": "http",
         "MeshGateway": { "Mode": "local" }, "Expose": {}, "TransparentProxy": {},
-        "Meta": { "managed-by": "meshplan" }, "CreateIndex": 3, "ModifyIndex": 3 });
+        "Meta": { "managed-by": "meshplan", "meshplan-workspace": "ws" }, "CreateIndex": 3, "ModifyIndex": 3 });
     put_live(&mut live, "cluster-01", read.clone(), 3);
     check(&desired, &live, "");
 
@@ -233,7 +234,7 @@ fn exported_services_lose_their_namespace_in_ce_without_drift() {
         "cluster-01",
         json!({ "Kind": "exported-services", "Name": "default", "Services": [
             { "Name": "frontend-service", "Consumers": [{ "Peer": "cluster-02" }] }
-        ], "Meta": { "managed-by": "meshplan" }, "Hash": 99, "CreateIndex": 5, "ModifyIndex": 6 }),
+        ], "Meta": { "managed-by": "meshplan", "meshplan-workspace": "ws" }, "Hash": 99, "CreateIndex": 5, "ModifyIndex": 6 }),
         6,
     );
     check(&desired, &live, "");
