@@ -358,7 +358,7 @@ fn seed_workspace(agents: &[Cluster]) -> TempDir {
     let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/seed/cluster-01");
     let entry = |name: &str| std::fs::read_to_string(seed.join(name)).expect("a seed entry");
     let workspace = format!(
-        "{}{}peering {{\n  acceptor = \"cluster-01\"\n  dialer = \"cluster-02\"\n  meta = {{ owner \
+        "workspace = \"it\"\n{}{}peering {{\n  acceptor = \"cluster-01\"\n  dialer = \"cluster-02\"\n  meta = {{ owner \
          = \"platform\" }}\n}}\n",
         cluster_block(&agents[0]),
         cluster_block(&agents[1])
@@ -396,7 +396,7 @@ fn single_cluster(agent: &Cluster, action: &str) -> Vec<(&'static str, String)> 
         )
     };
     vec![
-        ("meshplan.hcl", cluster_block(agent)),
+        ("meshplan.hcl", format!("workspace = \"it\"\n{}", cluster_block(agent))),
         ("cluster-01/web-defaults.hcl", defaults("web")),
         ("cluster-01/api-defaults.hcl", defaults("api")),
         ("cluster-01/web-intentions.hcl", intentions("web", "api")),
@@ -407,7 +407,7 @@ fn single_cluster(agent: &Cluster, action: &str) -> Vec<(&'static str, String)> 
 /// Workspace A: cluster-01 accepts a peering from `partner`, managed elsewhere, and exports
 /// frontend-service to it; without `peering`, only the cluster.
 fn acceptor_workspace(agent: &Cluster, peering: bool) -> Vec<(&'static str, String)> {
-    let mut workspace = cluster_block(agent);
+    let mut workspace = format!("workspace = \"a\"\n{}", cluster_block(agent));
     if !peering {
         return vec![("meshplan.hcl", workspace)];
     }
@@ -425,7 +425,7 @@ fn acceptor_workspace(agent: &Cluster, peering: bool) -> Vec<(&'static str, Stri
 
 /// Workspace B: cluster-02 dials cluster-01 (managed by workspace A) with A's token file.
 fn dialer_workspace(agent: &Cluster, peering: bool) -> Vec<(&'static str, String)> {
-    let mut workspace = cluster_block(agent);
+    let mut workspace = format!("workspace = \"b\"\n{}", cluster_block(agent));
     if peering {
         workspace.push_str(
             "peering {\n  acceptor = \"cluster-01\"\n  dialer = \"cluster-02\"\n  token_file = \

@@ -14,7 +14,7 @@ use std::time::Duration;
 use meshplan::consul::{self, Client, Env};
 use meshplan::model::normalize::fold_key;
 use meshplan::model::{
-    ClusterSpec, Desired, MANAGED_BY_KEY, MANAGED_BY_VALUE, PeeringState, TokenSource,
+    ClusterSpec, Desired, MANAGED_BY_KEY, MANAGED_BY_VALUE, WORKSPACE_KEY, PeeringState, TokenSource,
 };
 use meshplan::plan::{self, Action, Change, Object, Plan};
 use meshplan::render;
@@ -785,7 +785,7 @@ fn point_at(desired: &mut Desired, agents: &[Cluster]) {
         spec.address = Some(agent.http_addr());
         spec.token = TokenSource::Default;
         spec.tls = None;
-        spec.datacenter = None;
+        spec.datacenter = agent.name().to_owned();
     }
 }
 
@@ -805,7 +805,7 @@ fn client(agent: &Cluster) -> Client {
         name: agent.name().to_owned(),
         address: Some(agent.http_addr()),
         token: TokenSource::Default,
-        datacenter: None,
+        datacenter: agent.name().to_owned(),
         partition: None,
         entries_dir: PathBuf::from(agent.name()),
         tls: None,
@@ -837,8 +837,13 @@ fn text(plan: &Plan) -> String {
     String::from_utf8(out).expect("UTF-8")
 }
 
-/// `body` with `Meta["managed-by"] = "meshplan"`, in whatever spelling the body uses for `Meta`.
-fn marked(mut body: Value) -> Value {
+/// `body` with the mark of workspace [`WORKSPACE`] in `Meta`.
+fn marked(body: Value) -> Value {
+    marked_by(body, WORKSPACE)
+}
+
+/// `body` with the mark of `workspace` in `Meta`, in whatever spelling the body uses for `Meta`.
+fn marked_by(mut body: Value, workspace: &str) -> Value {
     let map = body.as_object_mut().expect("an entry is a JSON object");
     let key = map
         .keys()
@@ -849,7 +854,10 @@ fn marked(mut body: Value) -> Value {
         .or_insert_with(|| json!({}))
         .as_object_mut()
         .expect("Meta is an object")
-        .insert(MANAGED_BY_KEY.to_owned(), MANAGED_BY_VALUE.into());
+        .extend([
+            (MANAGED_BY_KEY.to_owned(), MANAGED_BY_VALUE.into()),
+            (WORKSPACE_KEY.to_owned(), workspace.into()),
+        ]);
     body
 }
 
@@ -872,7 +880,7 @@ async fn write_all(desired: &Desired) -> Result<usize, String> {
         .collect();
     entries.sort_by_key(|(_, entry)| write_rank(&entry.key().kind));
     for (cluster, entry) in &entries {
-        let body = marked(entry.to_json());
+        let body = marked_by(entry.to_json(), &desired.workspace);
         let written = client_for(desired, cluster)
             .write_entry(&body, 0)
             .await
@@ -919,14 +927,23 @@ const TOKEN_ATTEMPTS: u32 = 20;
 /// a deleted side takes a moment to reach the other side and to vanish.
 const PEERING_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The name of the workspaces these tests write.
+const WORKSPACE: &str = "it";
+
 /// A temporary workspace folder.
 struct Workspace {
     dir: TempDir,
 }
 
 impl Workspace {
-    /// A workspace whose `meshplan.hcl` is `text`.
+    /// A workspace whose `meshplan.hcl` is `text`, named [`WORKSPACE`] unless `text` names it.
     fn new(text: &str) -> Self {
+        let text = if text.contains("workspace =") {
+            text.to_owned()
+        } else {
+            format!("workspace = \"{WORKSPACE}\"\n{text}")
+        };
+        let text = text.as_str();
         let workspace = Self {
             dir: tempfile::Builder::new()
                 .prefix("meshplan-plan-")
@@ -1017,8 +1034,9 @@ async fn put_entry(agent: &Cluster, body: &Value) -> Value {
     success_json(response, "write the entry").await
 }
 
+/// The `Meta` meshplan gives the seed's peering: the mark and the files' `meta`.
 fn managed_meta() -> Value {
-    json!({ MANAGED_BY_KEY: MANAGED_BY_VALUE })
+    json!({ MANAGED_BY_KEY: MANAGED_BY_VALUE, WORKSPACE_KEY: WORKSPACE, "owner": "platform" })
 }
 
 /// Peers `acceptor` and `dialer` by hand, each naming the peering after the other, both with

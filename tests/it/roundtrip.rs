@@ -751,7 +751,7 @@ fn cluster(cluster_name: String) -> impl Strategy<Value = Cluster> {
                         name: cluster_name.clone(),
                         address,
                         token,
-                        datacenter,
+                        datacenter: datacenter.unwrap_or_else(|| cluster_name.clone()),
                         partition,
                         entries_dir,
                         tls,
@@ -974,7 +974,8 @@ impl World {
                         address: spec.address.clone(),
                         token_env,
                         token_file,
-                        datacenter: spec.datacenter.clone(),
+                        // Left out when it is the default, the cluster's name.
+                        datacenter: (spec.datacenter != spec.name).then(|| spec.datacenter.clone()),
                         partition: spec.partition.clone(),
                         entries: explicit_entries
                             .then(|| spec.entries_dir.to_string_lossy().into_owned()),
