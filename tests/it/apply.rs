@@ -19,6 +19,7 @@ use meshplan::workspace;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+use crate::support::cli::cluster_block;
 use crate::support::consul::{Cluster, start_clusters};
 use crate::support::http::{POLL_INTERVAL, client as http, poll_until, token_without_mesh_write};
 
@@ -396,7 +397,10 @@ fn single_cluster(agent: &Cluster, action: &str) -> Vec<(&'static str, String)> 
         )
     };
     vec![
-        ("meshplan.hcl", format!("workspace = \"it\"\n{}", cluster_block(agent))),
+        (
+            "meshplan.hcl",
+            format!("workspace = \"it\"\n{}", cluster_block(agent)),
+        ),
         ("cluster-01/web-defaults.hcl", defaults("web")),
         ("cluster-01/api-defaults.hcl", defaults("api")),
         ("cluster-01/web-intentions.hcl", intentions("web", "api")),
@@ -433,14 +437,6 @@ fn dialer_workspace(agent: &Cluster, peering: bool) -> Vec<(&'static str, String
         );
     }
     vec![("meshplan.hcl", workspace)]
-}
-
-fn cluster_block(agent: &Cluster) -> String {
-    format!(
-        "cluster \"{}\" {{\n  address = \"{}\"\n}}\n",
-        agent.name(),
-        agent.http_addr()
-    )
 }
 
 fn write_files(root: &Path, files: &[(&str, String)]) {

@@ -13,5 +13,7 @@ mod roundtrip;
 mod never_panics;
 // `meshplan plan` against real Consul agents: no false drift, every action, renderings, the binary.
 mod plan;
+// Ownership between workspaces and the guards against the wrong folder, agent or plan file.
+mod ownership;
 // `apply` against real Consul agents: the seed, idempotence, conflicts, token files, ACLs.
 mod apply;

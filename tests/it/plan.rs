@@ -14,7 +14,8 @@ use std::time::Duration;
 use meshplan::consul::{self, Client, Env};
 use meshplan::model::normalize::fold_key;
 use meshplan::model::{
-    ClusterSpec, Desired, MANAGED_BY_KEY, MANAGED_BY_VALUE, WORKSPACE_KEY, PeeringState, TokenSource,
+    ClusterSpec, Desired, MANAGED_BY_KEY, MANAGED_BY_VALUE, PeeringState, TokenSource,
+    WORKSPACE_KEY,
 };
 use meshplan::plan::{self, Action, Change, Object, Plan};
 use meshplan::render;
@@ -23,6 +24,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+use crate::support::cli::{cluster_block, meshplan};
 use crate::support::consul::{Cluster, start_clusters};
 use crate::support::http::{client as http, poll_until, success_json};
 
@@ -967,16 +969,7 @@ impl Workspace {
 
 /// A `cluster` block per agent, named after it, at its address.
 fn cluster_blocks(agents: &[&Cluster]) -> String {
-    agents
-        .iter()
-        .map(|agent| {
-            format!(
-                "cluster \"{}\" {{\n  address = \"{}\"\n}}\n",
-                agent.name(),
-                agent.http_addr()
-            )
-        })
-        .collect()
+    agents.iter().map(|agent| cluster_block(agent)).collect()
 }
 
 async fn pair() -> [Cluster; 2] {
@@ -1111,43 +1104,4 @@ async fn delete_peering(agent: &Cluster, name: &str) {
 /// Polls `probe` until it yields a value; panics after [`PEERING_TIMEOUT`], naming `what`.
 async fn wait_for<T>(what: &str, probe: impl AsyncFnMut() -> Option<T>) -> T {
     poll_until(PEERING_TIMEOUT, what, probe).await
-}
-
-/// What a run of the binary did.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Display for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// Runs `meshplan ARGS DIR` with only `env` of Consul's and meshplan's variables, no colour.
-fn meshplan(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Run {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_meshplan"));
-    command
-        .args(args)
-        .arg(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CONSUL_") || name.starts_with("MESHPLAN_") {
-            command.env_remove(name);
-        }
-    }
-    command.envs(env.iter().copied());
-    let output = command.output().expect("meshplan runs");
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
-    }
 }

@@ -1,5 +1,6 @@
 //! Test-only helpers shared by the integration tests; never compiled into the product.
 
+pub mod cli;
 pub mod consul;
 pub mod http;
 
