@@ -119,7 +119,7 @@ fn cluster_name(i: usize) -> String {
 /// The workspace file: every cluster, a full mesh of peerings, and one peering per cluster with
 /// a partner managed elsewhere (its token handed over through a file).
 fn workspace_file(clusters: usize) -> String {
-    let mut text = String::new();
+    let mut text = String::from("workspace = \"bench-load\"\n\n");
     for i in 0..clusters {
         let name = cluster_name(i);
         let port = 8500 + 1000 * i;

@@ -33,6 +33,7 @@ pub(super) struct SavedPlan {
     pub options: Options,
     /// Each cluster's datacenter as its agent reported it: `apply` refuses the plan against an
     /// agent of another datacenter, wherever the address or `CONSUL_HTTP_ADDR` points now.
+    #[serde(default)]
     pub datacenters: BTreeMap<String, String>,
     pub plan: Plan,
 }

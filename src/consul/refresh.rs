@@ -88,17 +88,24 @@ pub enum RefreshFailure {
         actual: String,
         address: String,
     },
-    #[error(
-        "cluster {cluster:?}: the agent (Consul {version}) does not know config entry kind \
-         {kind:?}, which `{file}` declares\nhint: Enterprise-only kinds need Consul Enterprise; \
-         newer kinds need a newer Consul"
-    )]
-    UnsupportedKind {
-        cluster: String,
-        kind: String,
-        file: String,
-        version: String,
-    },
+    #[error(transparent)]
+    UnsupportedKind(#[from] UnsupportedKind),
+}
+
+/// The files declare an entry of a kind the agent does not know.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cluster {cluster:?}: the agent (Consul {version}) does not know config entry kind {kind:?}, \
+     which `{file}` declares\nhint: Enterprise-only kinds need Consul Enterprise; newer kinds \
+     need a newer Consul"
+)]
+pub struct UnsupportedKind {
+    pub cluster: String,
+    pub kind: String,
+    /// The first file that declares an entry of the kind, relative to the workspace.
+    pub file: String,
+    /// The agent's Consul version.
+    pub version: String,
 }
 
 /// The refresh failed for one or more clusters; each failure is reported.
@@ -134,11 +141,10 @@ pub async fn refresh(
             .map_or_else(|| name.clone(), |spec| spec.datacenter.clone());
         let declared = desired.entries.get(name);
         let kinds = kinds_to_list(declared);
-        let declared_kinds = declared_kinds(declared);
+        let declared = declared_kinds(declared);
         let (name, client) = (name.clone(), client.clone());
         tasks.spawn(async move {
-            let result = refresh_cluster(&name, &client, expected, kinds).await;
-            let result = result.and_then(|cluster| supports(&name, cluster, declared_kinds));
+            let result = refresh_cluster(&name, &client, expected, kinds, declared).await;
             (name, result)
         });
     }
@@ -180,33 +186,33 @@ fn declared_kinds(declared: Option<&BTreeMap<EntryKey, DesiredEntry>>) -> BTreeM
     kinds
 }
 
-/// `cluster`, unless its agent refused to list a kind the files declare: entries of that kind
-/// could then be neither compared nor written, and planning without them would lose them
-/// without a word.
-fn supports(
+/// A kind the files declare (kind → file) that the agent refused to list: entries of that kind
+/// could be neither compared nor written, and planning without them would lose them without a
+/// word.
+fn unsupported(
     name: &str,
-    cluster: LiveCluster,
+    cluster: &LiveCluster,
     declared: BTreeMap<String, String>,
-) -> Result<LiveCluster, RefreshFailure> {
-    match declared
+) -> Option<UnsupportedKind> {
+    let (kind, file) = declared
         .into_iter()
-        .find(|(kind, _)| !cluster.kinds.contains(kind))
-    {
-        None => Ok(cluster),
-        Some((kind, file)) => Err(RefreshFailure::UnsupportedKind {
-            cluster: name.to_owned(),
-            kind,
-            file,
-            version: cluster.version,
-        }),
-    }
+        .find(|(kind, _)| !cluster.kinds.contains(kind))?;
+    Some(UnsupportedKind {
+        cluster: name.to_owned(),
+        kind,
+        file,
+        version: cluster.version.clone(),
+    })
 }
 
+/// One cluster: its datacenter checked against `expected`, every kind of `kinds` listed, and
+/// every kind the files declare there (`declared`, kind → file) known to the agent.
 async fn refresh_cluster(
     name: &str,
     client: &Client,
     expected: String,
     kinds: BTreeSet<String>,
+    declared: BTreeMap<String, String>,
 ) -> Result<LiveCluster, RefreshFailure> {
     let (agent, peerings, lists) = tokio::try_join!(
         client.agent_self(),
@@ -231,7 +237,10 @@ async fn refresh_cluster(
         cluster.kinds.insert(kind);
         cluster.entries.extend(entries);
     }
-    Ok(cluster)
+    match unsupported(name, &cluster, declared) {
+        Some(unsupported) => Err(unsupported.into()),
+        None => Ok(cluster),
+    }
 }
 
 /// Lists every kind concurrently; kinds the agent does not know are left out.

@@ -165,9 +165,16 @@ async fn an_emptied_cluster_folder_deletes_nothing_unless_allowed() {
     assert_exit(&run(&["apply", "--auto-approve"], dir.path()), 0);
     // A saved plan in a cluster's folder would be read back as a config entry.
     let inside = dir.path().join("cluster-01/plan.json");
-    let out = run(&["plan", "--out", inside.to_str().expect("UTF-8")], dir.path());
+    let out = run(
+        &["plan", "--out", inside.to_str().expect("UTF-8")],
+        dir.path(),
+    );
     assert_exit(&out, 1);
-    assert!(out.stderr.contains("config-entry folder of cluster `cluster-01`"), "{out}");
+    assert!(
+        out.stderr
+            .contains("config-entry folder of cluster `cluster-01`"),
+        "{out}"
+    );
     assert!(!inside.exists());
 
     std::fs::remove_dir_all(dir.path().join("cluster-01")).expect("remove the folder");
@@ -191,6 +198,9 @@ async fn an_emptied_cluster_folder_deletes_nothing_unless_allowed() {
     assert!(entry(&agent, "service-defaults", "web").await.is_none());
     assert!(entry(&agent, "service-defaults", "api").await.is_none());
 }
+
+/// A hand edit of a saved plan's JSON.
+type Edit = Box<dyn FnOnce(&mut Value)>;
 
 /// Edits the saved plan at `path` with `edit`, writing it back.
 fn edit_plan(path: &Path, edit: impl FnOnce(&mut Value)) {
@@ -219,7 +229,7 @@ async fn a_saved_plan_edited_by_hand_is_refused_whole() {
     assert_exit(&run(&["plan", "--out", saved_arg], dir.path()), 0);
     let original = std::fs::read_to_string(&saved).expect("the plan");
 
-    let edits: [(&str, Box<dyn FnOnce(&mut Value)>); 3] = [
+    let edits: [(&str, Edit); 3] = [
         (
             "the body the plan writes is not what the files declare",
             Box::new(|plan| plan["plan"]["changes"][0]["body"]["Protocol"] = "tcp".into()),
