@@ -293,23 +293,15 @@ mod tests {
     use crate::plan::{EntryObject, PeeringEnd, PeeringObject};
 
     fn entry(cluster: &str, kind: &str, name: &str, action: Action, body: Value) -> Change {
-        Change {
-            cluster: cluster.into(),
-            object: Object::Entry(EntryObject {
-                kind: kind.into(),
-                name: name.into(),
-                namespace: None,
-                partition: None,
-            }),
-            action,
-            modify_index: 0,
-            destructive: false,
-            reason: None,
-            before: None,
-            after: None,
-            changed: Vec::new(),
-            body: (action != Action::Delete).then_some(body),
-        }
+        let object = Object::Entry(EntryObject {
+            kind: kind.into(),
+            name: name.into(),
+            namespace: None,
+            partition: None,
+        });
+        let mut change = Change::new(cluster, object, action, 0);
+        change.body = (action != Action::Delete).then_some(body);
+        change
     }
 
     fn end(cluster: &str, peer_name: &str) -> PeeringEnd {

@@ -371,23 +371,15 @@ mod tests {
     }
 
     fn create(kind: &str, name: &str) -> Change {
-        Change {
-            cluster: "c".into(),
-            object: Object::Entry(EntryObject {
-                kind: kind.into(),
-                name: name.into(),
-                namespace: None,
-                partition: None,
-            }),
-            action: Action::Create,
-            modify_index: 0,
-            destructive: false,
-            reason: None,
-            before: None,
-            after: None,
-            changed: Vec::new(),
-            body: Some(json!({"Kind": kind, "Name": name})),
-        }
+        let object = Object::Entry(EntryObject {
+            kind: kind.into(),
+            name: name.into(),
+            namespace: None,
+            partition: None,
+        });
+        let mut change = Change::new("c", object, Action::Create, 0);
+        change.body = Some(json!({"Kind": kind, "Name": name}));
+        change
     }
 
     fn plan() -> Plan {

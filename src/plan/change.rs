@@ -448,6 +448,23 @@ impl Plan {
 }
 
 impl Change {
+    /// A change of `object` on `cluster`, planned against `modify_index`, with nothing else
+    /// said about it yet (no reason, content or body).
+    pub fn new(cluster: &str, object: Object, action: Action, modify_index: u64) -> Self {
+        Self {
+            cluster: cluster.to_owned(),
+            object,
+            action,
+            modify_index,
+            destructive: false,
+            reason: None,
+            before: None,
+            after: None,
+            changed: Vec::new(),
+            body: None,
+        }
+    }
+
     /// Whether applying the change writes to a cluster (a peering adopt and a conflict do
     /// not).
     pub fn writes(&self) -> bool {

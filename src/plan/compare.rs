@@ -71,23 +71,15 @@ mod tests {
     use crate::plan::{Action, EntryObject, Object};
 
     fn change(action: Action, name: &str, body: Option<serde_json::Value>) -> Change {
-        Change {
-            cluster: "c".into(),
-            object: Object::Entry(EntryObject {
-                kind: "service-defaults".into(),
-                name: name.into(),
-                namespace: None,
-                partition: None,
-            }),
-            action,
-            modify_index: 0,
-            destructive: false,
-            reason: None,
-            before: None,
-            after: None,
-            changed: Vec::new(),
-            body,
-        }
+        let object = Object::Entry(EntryObject {
+            kind: "service-defaults".into(),
+            name: name.into(),
+            namespace: None,
+            partition: None,
+        });
+        let mut change = Change::new("c", object, action, 0);
+        change.body = body;
+        change
     }
 
     fn plan(changes: Vec<Change>) -> Plan {

@@ -199,18 +199,7 @@ fn delete(cluster: &str, object: &EntryObject, live: &LiveEntry) -> Change {
 
 /// A change of an entry with no content yet.
 fn bare(cluster: &str, object: &EntryObject, action: Action, modify_index: u64) -> Change {
-    Change {
-        cluster: cluster.to_owned(),
-        object: Object::Entry(object.clone()),
-        action,
-        modify_index,
-        destructive: false,
-        reason: None,
-        before: None,
-        after: None,
-        changed: Vec::new(),
-        body: None,
-    }
+    Change::new(cluster, Object::Entry(object.clone()), action, modify_index)
 }
 
 /// The PUT body: the entry as declared, plus the ownership mark naming `workspace` in its

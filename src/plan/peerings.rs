@@ -337,18 +337,10 @@ fn peering_change(
     seen: Option<&LivePeering>,
     reason: Option<String>,
 ) -> Change {
-    Change {
-        cluster: cluster.to_owned(),
-        object: Object::Peering(object),
-        action,
-        modify_index: seen.map_or(0, |seen| seen.modify_index),
-        destructive: false,
-        reason,
-        before: None,
-        after: None,
-        changed: Vec::new(),
-        body: None,
-    }
+    let modify_index = seen.map_or(0, |seen| seen.modify_index);
+    let mut change = Change::new(cluster, Object::Peering(object), action, modify_index);
+    change.reason = reason;
+    change
 }
 
 /// Live peerings of the workspace's clusters that no declared peering names there.

@@ -7,10 +7,10 @@ use serde_json::{Value, json};
 use super::{json as json_renderer, markdown, text};
 use crate::model::{Desired, Live};
 use crate::plan::tests::{
-    Role, acceptor_only, declare, dialer_only, live, marked, peering, put_live, put_peering,
-    workspace,
+    Role, acceptor_only, declare, dialer_only, live, marked, marked_by, peering, put_live,
+    put_peering, workspace,
 };
-use crate::plan::{Action, Plan, plan};
+use crate::plan::{Action, Options, Plan, plan, plan_with};
 
 fn intentions(name: &str, sources: Value) -> Value {
     json!({ "Kind": "service-intentions", "Name": name, "Sources": sources })
@@ -127,6 +127,70 @@ fn the_fixture_has_every_action() {
         );
     }
     assert!(plan.changes.iter().any(|change| change.destructive));
+}
+
+/// A plan that meets other workspaces: a conflict, a take-over, a peering replaced for its
+/// meta, a cluster it empties and an object marked without a workspace name.
+fn between_workspaces() -> Plan {
+    let mut desired = workspace(&["cluster-01", "cluster-02"]);
+    let mut spec = peering("cluster-01", "cluster-02");
+    spec.meta.insert("team".to_owned(), "payments".to_owned());
+    desired.peerings.push(spec);
+    let defaults =
+        |name: &str| json!({ "Kind": "service-defaults", "Name": name, "Protocol": "http" });
+    declare(&mut desired, "cluster-01", defaults("web"));
+    declare(&mut desired, "cluster-01", defaults("api"));
+    let mut live = live(&["cluster-01", "cluster-02"]);
+    put_peering(
+        &mut live,
+        "cluster-01",
+        "cluster-02",
+        (Role::Acceptor, "ACTIVE", true),
+        11,
+    );
+    put_peering(
+        &mut live,
+        "cluster-02",
+        "cluster-01",
+        (Role::Dialer, "ACTIVE", true),
+        21,
+    );
+    put_live(
+        &mut live,
+        "cluster-01",
+        marked_by(defaults("web"), Some("search")),
+        5,
+    );
+    put_live(
+        &mut live,
+        "cluster-01",
+        marked_by(defaults("api"), Some("billing")),
+        6,
+    );
+    put_live(&mut live, "cluster-01", marked_by(defaults("old"), None), 7);
+    put_live(&mut live, "cluster-02", marked(defaults("gone")), 8);
+    let options = Options {
+        take_over: ["billing".to_owned()].into(),
+        ..Options::default()
+    };
+    plan_with(&desired, &live, &options)
+}
+
+#[test]
+fn a_plan_between_workspaces_renders_its_conflicts_take_overs_and_warnings() {
+    let plan = between_workspaces();
+    let actions: Vec<Action> = plan.changes.iter().map(|change| change.action).collect();
+    assert_eq!(
+        actions,
+        [
+            Action::Replace,
+            Action::TakeOver,
+            Action::Conflict,
+            Action::Delete
+        ]
+    );
+    insta::assert_snapshot!("between_workspaces_text", text_of(&plan, false));
+    insta::assert_snapshot!("between_workspaces_markdown", markdown_of(&plan));
 }
 
 #[test]
