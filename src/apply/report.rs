@@ -187,7 +187,7 @@ impl ApplyReport {
     /// When writing to `out` fails.
     pub fn render(&self, out: &mut impl Write, color: bool) -> io::Result<()> {
         let paint = Paint(color);
-        for (section, (title, symbol, hue)) in SECTIONS.iter().enumerate() {
+        for (section, (title, marker, hue)) in SECTIONS.iter().enumerate() {
             let mut outcomes = self
                 .outcomes
                 .iter()
@@ -198,6 +198,7 @@ impl ApplyReport {
             }
             writeln!(out, "{}", paint.style(title, bold()))?;
             for outcome in outcomes {
+                let symbol = marker.unwrap_or_else(|| outcome.action.symbol());
                 render_outcome(outcome, symbol, *hue, paint, out)?;
             }
             writeln!(out)?;
@@ -213,16 +214,17 @@ impl ApplyReport {
     }
 }
 
-/// The report's sections, in order: title, symbol and colour.
-const SECTIONS: [(&str, &str, AnsiColor); 4] = [
-    ("Written:", "+", AnsiColor::Green),
+/// The report's sections, in order: title, marker and colour. Written changes carry the plan's
+/// marker of their action (`+`, `~`, `-`, ...), so the report reads like the plan.
+const SECTIONS: [(&str, Option<&str>, AnsiColor); 4] = [
+    ("Written:", None, AnsiColor::Green),
     (
         "Conflicted (changed by someone else since the plan; nothing was written to them):",
-        "!",
+        Some("!"),
         AnsiColor::Yellow,
     ),
-    ("Failed:", "x", AnsiColor::Red),
-    ("Skipped (not attempted):", "-", AnsiColor::Magenta),
+    ("Failed:", Some("x"), AnsiColor::Red),
+    ("Skipped (not attempted):", Some("?"), AnsiColor::Magenta),
 ];
 
 impl Status {
@@ -335,18 +337,22 @@ mod tests {
                 outcome(Action::Create, "exported-services/default", written()),
                 outcome(Action::Create, "service-intentions/web", written()),
                 outcome(Action::Update, "service-defaults/web", written()),
+                outcome(Action::Delete, "service-defaults/old", written()),
             ],
         };
         assert!(report.is_success());
         assert_eq!(
             report.summary(),
-            "Apply complete: 2 created, 1 updated, 0 deleted, 1 peering established."
+            "Apply complete: 2 created, 1 updated, 1 deleted, 1 peering established."
         );
         let text = rendered(&report);
-        assert!(
-            text.contains("  + cluster-01: created service-intentions/web\n"),
-            "{text}"
-        );
+        for line in [
+            "  + cluster-01: created service-intentions/web\n",
+            "  ~ cluster-01: updated service-defaults/web\n",
+            "  - cluster-01: deleted service-defaults/old\n",
+        ] {
+            assert!(text.contains(line), "{line:?} in {text}");
+        }
     }
 
     #[test]
@@ -383,7 +389,7 @@ mod tests {
             "Written:\n  + cluster-01: created exported-services/default\n",
             "  ! cluster-01: service-intentions/web not updated: conflict: ModifyIndex 12 → 15\n",
             "Failed:\n  x cluster-01: service-intentions/api not created: cluster \"cluster-01\": HTTP 403: denied\n      hint: needs x\n",
-            "  - cluster-01: service-intentions/db not created: skipped: it depends on",
+            "  ? cluster-01: service-intentions/db not created: skipped: it depends on",
             "Apply failed: 1 written, 1 conflicted, 1 failed, 1 skipped.\n",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in:\n{text}");

@@ -32,6 +32,10 @@ pub(super) struct Args {
     concurrency: u16,
     #[command(flatten)]
     allow: plan::Allow,
+    /// With a PLANFILE: the workspace folder to check it against, when it is not where the plan
+    /// file says (relative to the plan file's folder, as saved)
+    #[arg(long, value_name = "DIR")]
+    workspace: Option<PathBuf>,
 }
 
 pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -42,8 +46,13 @@ pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
                  belong on `meshplan plan`"
             );
         }
-        from_saved_plan(&args.target, &args.clusters).await?
+        from_saved_plan(&args.target, args).await?
     } else {
+        if args.workspace.is_some() {
+            bail!(
+                "`--workspace` goes with a saved plan; give the workspace folder as the argument"
+            );
+        }
         from_workspace(args).await?
     };
     let Some(Ready {
@@ -131,12 +140,21 @@ fn confirmed() -> anyhow::Result<bool> {
 
 /// Reads a saved plan and checks that neither the workspace files nor any object the plan
 /// touches changed since it was made; otherwise the plan is refused whole.
-async fn from_saved_plan(path: &Path, only: &[String]) -> anyhow::Result<Option<Ready>> {
+async fn from_saved_plan(path: &Path, args: &Args) -> anyhow::Result<Option<Ready>> {
     let saved = SavedPlan::read(path)?;
-    if !only.is_empty() && only != saved.clusters.as_slice() {
+    let only = &args.clusters;
+    if !only.is_empty() && only != &saved.clusters {
         bail!("a saved plan is applied as it was made; `--cluster` belongs on `meshplan plan`");
     }
-    let desired = match workspace::load(&saved.workspace) {
+    let dir = saved.workspace_dir(path, args.workspace.as_deref());
+    if !dir.is_dir() {
+        bail!(
+            "the plan was made from the workspace at `{}` (relative to the plan file), which is \
+             not a folder here\nhint: name the workspace folder with `--workspace DIR`",
+            dir.display()
+        );
+    }
+    let desired = match workspace::load(&dir) {
         Ok(desired) => desired,
         Err(failure) => {
             validate::print_failure(&failure)?;
@@ -145,8 +163,9 @@ async fn from_saved_plan(path: &Path, only: &[String]) -> anyhow::Result<Option<
     };
     if digest::digest(&desired)? != saved.digest {
         bail!(
-            "the files in `{}` changed since the plan was made; run `meshplan plan` again",
-            saved.workspace.display()
+            "the files in `{}` differ from those the plan was made from; run `meshplan plan` \
+             again (or name the right workspace folder with `--workspace DIR`)",
+            dir.display()
         );
     }
     let selection = clusters::select(&desired, &saved.clusters)?;

@@ -6,6 +6,7 @@ mod clusters;
 mod plan;
 mod saved;
 mod schema;
+mod show;
 mod validate;
 
 use std::path::PathBuf;
@@ -29,6 +30,8 @@ enum Command {
     Plan(plan::Args),
     /// Make the live clusters match the files (or apply a saved plan)
     Apply(apply::Args),
+    /// Render a plan saved by `plan --out`, offline
+    Show(show::Args),
     /// Write the JSON Schemas of the workspace file, the typed config entries and plans
     Schema(schema::Args),
 }
@@ -38,7 +41,7 @@ enum Command {
 enum Format {
     /// For people at a terminal.
     Text,
-    /// For pull-request comments (plan only).
+    /// For pull-request comments (plan and show only).
     Markdown,
     /// For programs.
     Json,
@@ -62,6 +65,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate::run(&args),
         Command::Plan(args) => runtime()?.block_on(plan::run(&args)),
         Command::Apply(args) => runtime()?.block_on(apply::run(&args)),
+        Command::Show(args) => show::run(&args),
         Command::Schema(args) => schema::run(&args),
     }
 }

@@ -74,15 +74,7 @@ pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     };
     let plan = &planned.plan;
-    let mut stdout = anstream::stdout();
-    match args.format {
-        Format::Text => {
-            render::text::render(plan, &mut stdout, render::text::Options { color: true })?
-        }
-        Format::Markdown => render::markdown::render(plan, &mut stdout)?,
-        Format::Json => render::json::render(plan, &mut stdout)?,
-    }
-    stdout.flush()?;
+    print(plan, args.format)?;
     if refused(plan)? {
         return Ok(ExitCode::FAILURE);
     }
@@ -90,7 +82,7 @@ pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
         refuse_inside_cluster_folder(out, &planned.desired)?;
         let saved = SavedPlan {
             format_version: plan::FORMAT_VERSION,
-            workspace: std::path::absolute(&args.workspace.dir)?,
+            workspace: SavedPlan::workspace_path(&args.workspace.dir, out)?,
             digest: digest::digest(&planned.desired)?,
             clusters: args.clusters.clone(),
             options,
@@ -115,6 +107,23 @@ pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
         (true, true) => ExitCode::from(2),
         _ => ExitCode::SUCCESS,
     })
+}
+
+/// Prints `plan` on stdout in `format`.
+///
+/// # Errors
+/// When stdout cannot be written.
+pub(super) fn print(plan: &Plan, format: Format) -> anyhow::Result<()> {
+    let mut stdout = anstream::stdout();
+    match format {
+        Format::Text => {
+            render::text::render(plan, &mut stdout, render::text::Options { color: true })?
+        }
+        Format::Markdown => render::markdown::render(plan, &mut stdout)?,
+        Format::Json => render::json::render(plan, &mut stdout)?,
+    }
+    stdout.flush()?;
+    Ok(())
 }
 
 /// Says on stderr why `apply` would refuse `plan`, if it would. `true` when it would.

@@ -20,7 +20,10 @@ use crate::plan::{FORMAT_VERSION, Options, Plan};
 pub(super) struct SavedPlan {
     /// The plan format's version; see `render::json`.
     pub format_version: u32,
-    /// The workspace folder the plan was made from, as given on the command line.
+    /// The workspace folder the plan was made from, relative to the folder of the plan file
+    /// (absolute only where no relative path leads there, as across Windows drives), so that a
+    /// checkout moved or made elsewhere, with the plan file in the same place in it, still finds
+    /// it. The digest decides whether the files are the same.
     pub workspace: PathBuf,
     /// `workspace::digest::digest` of the workspace's files when the plan was made.
     pub digest: String,
@@ -39,6 +42,36 @@ pub(super) struct SavedPlan {
 }
 
 impl SavedPlan {
+    /// The path to record for `workspace` in a plan saved at `out`: relative to `out`'s folder.
+    ///
+    /// # Errors
+    /// When the current folder cannot be read (to make the paths absolute).
+    pub fn workspace_path(workspace: &Path, out: &Path) -> anyhow::Result<PathBuf> {
+        let workspace = std::path::absolute(workspace)?;
+        let folder = std::path::absolute(out)?
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        Ok(pathdiff::diff_paths(&workspace, &folder).unwrap_or(workspace))
+    }
+
+    /// Where the workspace of the plan saved at `path` is: `chosen` when given (`--workspace`),
+    /// else the recorded path taken from the plan file's folder.
+    pub fn workspace_dir(&self, path: &Path, chosen: Option<&Path>) -> PathBuf {
+        match chosen {
+            Some(dir) => dir.to_path_buf(),
+            None => {
+                let folder = path.parent().unwrap_or(Path::new(""));
+                let dir = folder.join(&self.workspace);
+                if dir.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    dir
+                }
+            }
+        }
+    }
+
     /// Writes the plan to `path` atomically, so a failed write never leaves half a plan.
     ///
     /// # Errors

@@ -244,6 +244,20 @@ impl Action {
         }
     }
 
+    /// The marker plans and apply reports show in front of a change, Terraform-like: `+` create
+    /// and establish, `~` update, `-` delete, `<=` adopt and take over, `-/+` re-establish and
+    /// replace, `!` conflict (never written).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Self::Create | Self::Establish => "+",
+            Self::Update => "~",
+            Self::Delete => "-",
+            Self::Adopt | Self::TakeOver => "<=",
+            Self::Reestablish | Self::Replace => "-/+",
+            Self::Conflict => "!",
+        }
+    }
+
     /// What was done: `created`, ..., `re-established`, `taken over`.
     pub fn past(self) -> &'static str {
         match self {

@@ -9,7 +9,7 @@
 use std::io::{self, Write};
 
 use super::diff;
-use super::{headline, notes, symbol, warnings};
+use super::{headline, notes, warnings};
 use crate::plan::{Change, Plan, Summary};
 
 /// The most characters (bytes, which is stricter) a rendering may have.
@@ -106,7 +106,7 @@ fn blocks(plan: &Plan) -> Vec<String> {
 fn change_block(change: &Change) -> String {
     let mut block = format!(
         "\n<details><summary><code>{}</code> {}</summary>\n\n",
-        escape(symbol(change.action)),
+        escape(change.action.symbol()),
         escape(&headline(change))
     );
     let notes = notes(change);

@@ -16,20 +16,6 @@ mod tests;
 
 use crate::plan::{Action, Change, Object, PeeringEnd, PeeringObject, Plan};
 
-/// The symbol in front of a change, Terraform-like: `+` create and establish, `~` update, `-`
-/// delete, `<=` adopt and take over, `-/+` re-establish and replace, `!` conflict (never
-/// written).
-pub(crate) fn symbol(action: Action) -> &'static str {
-    match action {
-        Action::Create | Action::Establish => "+",
-        Action::Update => "~",
-        Action::Delete => "-",
-        Action::Adopt | Action::TakeOver => "<=",
-        Action::Reestablish | Action::Replace => "-/+",
-        Action::Conflict => "!",
-    }
-}
-
 /// `service-intentions/web will be created`, `peering cluster-02 will be re-established`,
 /// `service-intentions/web belongs to another workspace and will not be written`.
 pub(crate) fn headline(change: &Change) -> String {

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Effects, Style};
 
 use super::diff::{self, LineKind};
-use super::{headline, notes, symbol, warnings};
+use super::{headline, notes, warnings};
 use crate::plan::{Action, Change, Plan};
 
 /// How to render.
@@ -57,7 +57,7 @@ pub fn render(plan: &Plan, out: &mut impl Write, options: Options) -> io::Result
 /// One change: symbol and headline, notes, diff.
 fn change_block(change: &Change, out: &mut impl Write, paint: Paint) -> io::Result<()> {
     let style = action_style(change);
-    let symbol = format!("{:>3}", symbol(change.action));
+    let symbol = format!("{:>3}", change.action.symbol());
     writeln!(
         out,
         "  {} {}",

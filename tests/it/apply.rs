@@ -21,7 +21,9 @@ use tempfile::TempDir;
 
 use crate::support::cli::cluster_block;
 use crate::support::consul::{Cluster, start_clusters};
-use crate::support::http::{POLL_INTERVAL, client as http, poll_until, token_without_mesh_write};
+use crate::support::http::{
+    POLL_INTERVAL, client as http, poll_until, put_entry, token_without_mesh_write,
+};
 
 /// Imports usually arrive within a second of the export; deletions as fast.
 const IMPORT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -565,21 +567,6 @@ fn assert_private(path: &Path) {
 
 async fn pair() -> Vec<Cluster> {
     start_clusters(&["cluster-01", "cluster-02"]).await
-}
-
-/// An out-of-band write, as `consul config write` would make it.
-async fn put_entry(agent: &Cluster, entry: &Value) {
-    let response = http()
-        .put(format!("{}/v1/config", agent.http_addr()))
-        .json(entry)
-        .send()
-        .await
-        .expect("PUT /v1/config");
-    assert!(
-        response.status().is_success(),
-        "PUT /v1/config: {}",
-        response.status()
-    );
 }
 
 async fn register_frontend(agent: &Cluster) {

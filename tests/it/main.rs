@@ -15,5 +15,7 @@ mod never_panics;
 mod plan;
 // Ownership between workspaces and the guards against the wrong folder, agent or plan file.
 mod ownership;
+// Saved plans applied from another checkout, and shown again offline.
+mod saved_plans;
 // `apply` against real Consul agents: the seed, idempotence, conflicts, token files, ACLs.
 mod apply;

@@ -9,76 +9,21 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::support::cli::{Run, cluster_block, meshplan};
+use crate::support::cli::{
+    Run, assert_exit, cluster_block, defaults, entries, meshplan, workspace, write,
+};
 use crate::support::consul::{Cluster, start_clusters};
-use crate::support::http::{client as http, poll_until, success_json};
-
-/// A workspace folder named `name` on `agent`, with `entries` (file name, text) in its folder.
-fn workspace(name: &str, agent: &Cluster, entries: &[(String, String)]) -> TempDir {
-    let dir = TempDir::new().expect("a temp dir");
-    let text = format!("workspace = \"{name}\"\n{}", cluster_block(agent));
-    write(dir.path(), "meshplan.hcl", &text);
-    for (file, text) in entries {
-        write(dir.path(), &format!("{}/{file}", agent.name()), text);
-    }
-    dir
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().expect("a parent")).expect("create the folder");
-    std::fs::write(path, text).expect("write the file");
-}
-
-/// A service-defaults entry file for `name`.
-fn defaults(name: &str) -> (String, String) {
-    (
-        format!("{name}-defaults.hcl"),
-        format!("Kind = \"service-defaults\"\nName = \"{name}\"\nProtocol = \"http\"\n"),
-    )
-}
-
-fn entries(names: &[&str]) -> Vec<(String, String)> {
-    names.iter().map(|name| defaults(name)).collect()
-}
+use crate::support::http::{
+    client as http, defaults_owner as owner, poll_until, put_entry, read_entry as entry,
+    success_json,
+};
 
 fn run(args: &[&str], dir: &Path) -> Run {
     meshplan(args, dir, &[])
 }
 
-#[track_caller]
-fn assert_exit(run: &Run, code: i32) {
-    assert_eq!(run.code, Some(code), "{run}");
-}
-
-/// The entry as Consul holds it, `None` when absent.
-async fn entry(agent: &Cluster, kind: &str, name: &str) -> Option<Value> {
-    let url = format!("{}/v1/config/{kind}/{name}", agent.http_addr());
-    let response = http().get(url).send().await.expect("GET the entry");
-    if response.status() == reqwest::StatusCode::NOT_FOUND {
-        return None;
-    }
-    Some(success_json(response, "read the entry").await)
-}
-
-/// The workspace named by the entry's mark (`""` for a mark without a name, `None` without a
-/// mark or without the entry).
-async fn owner(agent: &Cluster, name: &str) -> Option<String> {
-    let entry = entry(agent, "service-defaults", name).await?;
-    let meta = &entry["Meta"];
-    (meta["managed-by"] == "meshplan")
-        .then(|| meta["meshplan-workspace"].as_str().unwrap_or("").to_owned())
-}
-
 async fn put(agent: &Cluster, body: Value) {
-    let url = format!("{}/v1/config", agent.http_addr());
-    let response = http()
-        .put(url)
-        .json(&body)
-        .send()
-        .await
-        .expect("PUT /v1/config");
-    success_json(response, "write the entry").await;
+    put_entry(agent, &body).await;
 }
 
 #[tokio::test]

@@ -26,7 +26,7 @@ use tempfile::TempDir;
 
 use crate::support::cli::{cluster_block, meshplan};
 use crate::support::consul::{Cluster, start_clusters};
-use crate::support::http::{client as http, poll_until, success_json};
+use crate::support::http::{client as http, poll_until, put_entry, read_entry, success_json};
 
 /// Workspaces Consul Community Edition cannot hold, each with the Enterprise-only fields that
 /// rule it out; every other workspace under `examples/` and `tests/cases/good/` is written to
@@ -1007,24 +1007,9 @@ async fn write(consul: &Client, body: Value) -> u64 {
 }
 
 async fn get_entry(agent: &Cluster, kind: &str, name: &str) -> Value {
-    let url = format!("{}/v1/config/{kind}/{name}", agent.http_addr());
-    let response = http()
-        .get(url)
-        .send()
+    read_entry(agent, kind, name)
         .await
-        .expect("GET /v1/config/:kind/:name");
-    success_json(response, "read the entry").await
-}
-
-async fn put_entry(agent: &Cluster, body: &Value) -> Value {
-    let url = format!("{}/v1/config", agent.http_addr());
-    let response = http()
-        .put(url)
-        .json(body)
-        .send()
-        .await
-        .expect("PUT /v1/config");
-    success_json(response, "write the entry").await
+        .unwrap_or_else(|| panic!("{kind}/{name} exists"))
 }
 
 /// The `Meta` meshplan gives the seed's peering: the mark and the files' `meta`.

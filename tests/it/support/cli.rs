@@ -7,6 +7,8 @@
 
 use std::path::Path;
 
+use tempfile::TempDir;
+
 use super::consul::Cluster;
 
 /// What a run of the binary did.
@@ -55,4 +57,40 @@ pub fn cluster_block(agent: &Cluster) -> String {
         agent.name(),
         agent.http_addr()
     )
+}
+
+/// A workspace folder named `name` on `agent`, with `entries` (file name, text) in its folder.
+pub fn workspace(name: &str, agent: &Cluster, entries: &[(String, String)]) -> TempDir {
+    let dir = TempDir::new().expect("a temp dir");
+    let text = format!("workspace = \"{name}\"\n{}", cluster_block(agent));
+    write(dir.path(), "meshplan.hcl", &text);
+    for (file, text) in entries {
+        write(dir.path(), &format!("{}/{file}", agent.name()), text);
+    }
+    dir
+}
+
+/// Writes `text` to `rel` under `root`, creating folders.
+pub fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("create the folder");
+    std::fs::write(path, text).expect("write the file");
+}
+
+/// A service-defaults entry file for `name`: (file name, text).
+pub fn defaults(name: &str) -> (String, String) {
+    (
+        format!("{name}-defaults.hcl"),
+        format!("Kind = \"service-defaults\"\nName = \"{name}\"\nProtocol = \"http\"\n"),
+    )
+}
+
+/// A service-defaults entry file for each of `names`.
+pub fn entries(names: &[&str]) -> Vec<(String, String)> {
+    names.iter().map(|name| defaults(name)).collect()
+}
+
+#[track_caller]
+pub fn assert_exit(run: &Run, code: i32) {
+    assert_eq!(run.code, Some(code), "{run}");
 }

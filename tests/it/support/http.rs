@@ -83,3 +83,34 @@ pub async fn token_without_mesh_write(agent: &Cluster, management_token: &str) -
     .await;
     token["SecretID"].as_str().expect("a SecretID").to_owned()
 }
+
+/// The config entry as the agent holds it, `None` when absent.
+pub async fn read_entry(agent: &Cluster, kind: &str, name: &str) -> Option<Value> {
+    let url = format!("{}/v1/config/{kind}/{name}", agent.http_addr());
+    let response = client().get(url).send().await.expect("GET the entry");
+    if response.status() == reqwest::StatusCode::NOT_FOUND {
+        return None;
+    }
+    Some(success_json(response, "read the entry").await)
+}
+
+/// The workspace named by the mark of `service-defaults/<name>` (`""` for a mark without a
+/// name, `None` without a mark or without the entry).
+pub async fn defaults_owner(agent: &Cluster, name: &str) -> Option<String> {
+    let entry = read_entry(agent, "service-defaults", name).await?;
+    let meta = &entry["Meta"];
+    (meta["managed-by"] == "meshplan")
+        .then(|| meta["meshplan-workspace"].as_str().unwrap_or("").to_owned())
+}
+
+/// Writes a config entry as an operator would, without meshplan.
+pub async fn put_entry(agent: &Cluster, body: &Value) -> Value {
+    let url = format!("{}/v1/config", agent.http_addr());
+    let response = client()
+        .put(url)
+        .json(body)
+        .send()
+        .await
+        .expect("PUT /v1/config");
+    success_json(response, "write the entry").await
+}
