@@ -97,5 +97,10 @@ pub(super) fn restrict(plan: Plan, acting: &BTreeSet<String>) -> Plan {
         .into_iter()
         .filter(|u| acting.contains(&u.cluster))
         .collect();
+    restricted.not_active = plan
+        .not_active
+        .into_iter()
+        .filter(|side| acting.contains(&side.cluster))
+        .collect();
     restricted
 }

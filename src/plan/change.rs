@@ -40,6 +40,24 @@ pub struct Plan {
     /// deleted, listed so that a workspace can claim them by declaring them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unclaimed: Vec<Unclaimed>,
+    /// Sides of declared peerings that are not ACTIVE although nothing is planned for them
+    /// (a token not used yet, a stream that broke): shown with what to do, never counted as
+    /// changes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_active: Vec<NotActive>,
+}
+
+/// A side of a declared peering that is not ACTIVE, with nothing planned for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct NotActive {
+    /// The side's cluster.
+    pub cluster: String,
+    /// The peering's local name there.
+    pub peering: String,
+    /// The state Consul reports (`PENDING`, `ESTABLISHING`, `FAILING`, ...).
+    pub state: String,
+    /// What it means and what to do.
+    pub advice: String,
 }
 
 /// A cluster on which the plan deletes every config entry the workspace owns.
@@ -415,6 +433,7 @@ impl Plan {
             summary,
             emptied: Vec::new(),
             unclaimed: Vec::new(),
+            not_active: Vec::new(),
         }
     }
 

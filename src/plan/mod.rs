@@ -37,8 +37,8 @@ mod peerings;
 pub(crate) mod tests;
 
 pub use change::{
-    Action, Change, Emptied, EntryObject, FORMAT_VERSION, Object, PeeringEnd, PeeringObject, Plan,
-    SeenPeering, Summary, Unclaimed,
+    Action, Change, Emptied, EntryObject, FORMAT_VERSION, NotActive, Object, PeeringEnd,
+    PeeringObject, Plan, SeenPeering, Summary, Unclaimed,
 };
 pub(crate) use peerings::seen_peering;
 
@@ -77,7 +77,8 @@ pub fn plan_with(desired: &Desired, live: &Live, options: &Options) -> Plan {
         workspace: &desired.workspace,
         options,
     };
-    let mut changes = peerings::changes(desired, live, &rules);
+    let peerings = peerings::plan(desired, live, &rules);
+    let mut changes = peerings.changes;
     let entries = entries::changes(desired, live, &rules);
     changes.extend(entries.changes);
     order::sort(&mut changes);
@@ -90,7 +91,8 @@ pub fn plan_with(desired: &Desired, live: &Live, options: &Options) -> Plan {
     let mut plan = Plan::new(&desired.workspace, clusters, changes);
     plan.emptied = entries.emptied;
     plan.unclaimed = entries.unclaimed;
-    plan.unclaimed.extend(peerings::unclaimed(desired, live));
+    plan.unclaimed.extend(peerings.unclaimed);
+    plan.not_active = peerings.not_active;
     plan.unclaimed
         .sort_by(|a, b| (&a.cluster, &a.object).cmp(&(&b.cluster, &b.object)));
     plan

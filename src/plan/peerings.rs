@@ -39,22 +39,43 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Rules;
-use super::change::{Action, Change, Object, PeeringEnd, PeeringObject, SeenPeering, Unclaimed};
+use super::change::{
+    Action, Change, NotActive, Object, PeeringEnd, PeeringObject, SeenPeering, Unclaimed,
+};
 use crate::model::{
     Desired, Live, LivePeering, MANAGED_BY_KEY, MANAGED_BY_VALUE, MARK_KEYS, Owner, PeeringSide,
     PeeringSpec, PeeringState, WORKSPACE_KEY,
 };
 
-/// Every peering change, unordered.
-pub(super) fn changes(desired: &Desired, live: &Live, rules: &Rules<'_>) -> Vec<Change> {
-    let mut changes: Vec<Change> = desired
+/// The peering part of a plan.
+pub(super) struct PeeringPlan {
+    /// Unordered.
+    pub changes: Vec<Change>,
+    pub unclaimed: Vec<Unclaimed>,
+    pub not_active: Vec<NotActive>,
+}
+
+/// Every peering change, and what the plan says about peerings besides.
+pub(super) fn plan(desired: &Desired, live: &Live, rules: &Rules<'_>) -> PeeringPlan {
+    let mut changes = Vec::new();
+    let mut not_active = Vec::new();
+    for read in desired
         .peerings
         .iter()
         .filter_map(|spec| Read::of(spec, live, rules))
-        .flat_map(|read| read.changes())
-        .collect();
+    {
+        let planned = read.changes();
+        if planned.iter().all(|change| change.action == Action::Adopt) {
+            not_active.extend(read.not_active());
+        }
+        changes.extend(planned);
+    }
     changes.extend(undeclared(desired, live, rules.workspace));
-    changes
+    PeeringPlan {
+        changes,
+        unclaimed: unclaimed(desired, live),
+        not_active,
+    }
 }
 
 /// One declared peering with its sides as read.
@@ -125,6 +146,57 @@ impl<'a> Read<'a> {
             .filter(|(_, _, seen)| seen.is_some_and(|seen| !seen.owner().is(self.rules.workspace)))
             .map(|(role, side, _)| self.adopt(*role, side))
             .collect()
+    }
+
+    /// Our sides that are not ACTIVE, with what to do; for a peering nothing is planned for.
+    fn not_active(&self) -> Vec<NotActive> {
+        self.our_sides()
+            .into_iter()
+            .filter_map(|(role, side, seen)| {
+                let seen = seen?;
+                let advice = self.advice(role, &seen.state)?;
+                Some(NotActive {
+                    cluster: side.cluster.clone(),
+                    peering: side.peer_name.clone(),
+                    state: seen.state.as_str().to_owned(),
+                    advice,
+                })
+            })
+            .collect()
+    }
+
+    /// What a side of `role` in `state` means, when it is not ACTIVE.
+    fn advice(&self, role: Role, state: &PeeringState) -> Option<String> {
+        let other = match role {
+            Role::Acceptor => &self.spec.dialer,
+            Role::Dialer => &self.spec.acceptor,
+        };
+        Some(match (state, role) {
+            (PeeringState::Active, _) => return None,
+            (PeeringState::Pending, Role::Acceptor) if !other.ours => {
+                let token = match &self.spec.token_out {
+                    Some(path) => format!("the token in {}", path.display()),
+                    None => "the token".to_owned(),
+                };
+                format!(
+                    "waiting for {} to establish with {token}: hand it over, or ask them to use it",
+                    other.cluster
+                )
+            }
+            (PeeringState::Pending, _) => format!(
+                "no stream is connected: {} has not dialed, or cannot reach this side",
+                other.cluster
+            ),
+            (PeeringState::Establishing, _) => {
+                "the dialer is connecting; plan again shortly".to_owned()
+            }
+            (PeeringState::Failing, _) => format!(
+                "the stream with {} broke; if it does not recover, the dialing side must \
+                 establish again with a fresh token",
+                other.cluster
+            ),
+            (state, _) => format!("Consul reports {}", state.as_str()),
+        })
     }
 
     /// A `Conflict` (or, taken over, a `Replace`) when a side is marked by another workspace.
@@ -374,7 +446,7 @@ fn undeclared(desired: &Desired, live: &Live, workspace: &str) -> Vec<Change> {
 }
 
 /// Peerings marked without a workspace name that no declared peering names: never deleted.
-pub(super) fn unclaimed(desired: &Desired, live: &Live) -> Vec<Unclaimed> {
+fn unclaimed(desired: &Desired, live: &Live) -> Vec<Unclaimed> {
     undeclared_sides(desired, live)
         .filter(|(_, _, peering)| peering.owner() == Owner::Unnamed)
         .map(|(cluster, name, _)| Unclaimed {

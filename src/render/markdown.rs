@@ -9,7 +9,7 @@
 use std::io::{self, Write};
 
 use super::diff;
-use super::{headline, notes, warnings};
+use super::{headline, notes, peering_notes, summary_line, warnings};
 use crate::plan::{Change, Plan, Summary};
 
 /// The most characters (bytes, which is stricter) a rendering may have.
@@ -60,7 +60,13 @@ fn head(plan: &Plan) -> String {
             peerings(&counts)
         ));
     }
-    text.push_str(&format!("\n**{}**\n", plan.summary));
+    text.push_str(&format!("\n**{}**\n", summary_line(plan)));
+    for note in peering_notes(plan) {
+        text.push_str(&format!(
+            "\n> [!NOTE]\n> {}\n",
+            escape_markdown(&escape(&note))
+        ));
+    }
     for warning in warnings(plan) {
         text.push_str(&format!(
             "\n> [!WARNING]\n> {}\n",

@@ -62,6 +62,30 @@ pub(crate) fn notes(change: &Change) -> Vec<String> {
     notes
 }
 
+/// The plan's last line: its summary, and how many peering sides are not ACTIVE, so that "No
+/// changes" never reads as "all is well" while a peering waits or is broken.
+pub(crate) fn summary_line(plan: &Plan) -> String {
+    match plan.not_active.len() {
+        0 => plan.summary.to_string(),
+        1 => format!("{} 1 peering side is not ACTIVE.", plan.summary),
+        n => format!("{} {n} peering sides are not ACTIVE.", plan.summary),
+    }
+}
+
+/// Peerings that are not ACTIVE though nothing is planned for them: `peering cluster-02 on
+/// cluster-01 is PENDING: waiting for ...`.
+pub(crate) fn peering_notes(plan: &Plan) -> Vec<String> {
+    plan.not_active
+        .iter()
+        .map(|side| {
+            format!(
+                "peering {} on {} is {}: {}",
+                side.peering, side.cluster, side.state, side.advice
+            )
+        })
+        .collect()
+}
+
 /// What a reviewer must know about the plan as a whole, beyond its changes: clusters it empties
 /// (refused by apply unless allowed) and objects marked without a workspace name (said once).
 pub(crate) fn warnings(plan: &Plan) -> Vec<String> {

@@ -304,3 +304,17 @@ fn the_plan_schema_documents_every_field() {
         "fields without a doc comment: {missing:?}"
     );
 }
+
+#[test]
+fn a_pending_peering_with_nothing_to_change_renders_its_state_and_advice() {
+    let mut desired = workspace(&["cluster-01"]);
+    desired
+        .peerings
+        .push(acceptor_only("cluster-01", "partner-east"));
+    let mut live = live(&["cluster-01"]);
+    let pending = (Role::Acceptor, "PENDING", true);
+    put_peering(&mut live, "cluster-01", "partner-east", pending, 5);
+    let plan = plan(&desired, &live);
+    insta::assert_snapshot!("pending_peering_text", text_of(&plan, false));
+    insta::assert_snapshot!("pending_peering_markdown", markdown_of(&plan));
+}

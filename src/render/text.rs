@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Effects, Style};
 
 use super::diff::{self, LineKind};
-use super::{headline, notes, warnings};
+use super::{headline, notes, peering_notes, summary_line, warnings};
 use crate::plan::{Action, Change, Plan};
 
 /// How to render.
@@ -47,11 +47,14 @@ pub fn render(plan: &Plan, out: &mut impl Write, options: Options) -> io::Result
     if !plan.changes.is_empty() {
         writeln!(out)?;
     }
+    for note in peering_notes(plan) {
+        writeln!(out, "{} {note}\n", paint.style("note:", bold()))?;
+    }
     for warning in warnings(plan) {
         let label = paint.style("warning:", color(AnsiColor::Yellow).bold());
         writeln!(out, "{label} {warning}\n")?;
     }
-    writeln!(out, "{}", paint.style(&plan.summary.to_string(), bold()))
+    writeln!(out, "{}", paint.style(&summary_line(plan), bold()))
 }
 
 /// One change: symbol and headline, notes, diff.

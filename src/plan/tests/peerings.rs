@@ -354,3 +354,47 @@ fn a_plan_holds_no_token() {
     assert!(!json.to_lowercase().contains("peeringtoken"), "{json}");
     assert!(json.contains("tokens/partner-east.token"));
 }
+
+#[test]
+fn a_side_that_is_not_active_with_nothing_to_change_is_shown_with_advice() {
+    let mut desired = workspace(&["cluster-01"]);
+    desired
+        .peerings
+        .push(acceptor_only("cluster-01", "partner-east"));
+    let mut live = live(&["cluster-01"]);
+    put_peering(
+        &mut live,
+        "cluster-01",
+        "partner-east",
+        (Role::Acceptor, "PENDING", true),
+        5,
+    );
+    let planned = plan(&desired, &live);
+    assert!(planned.changes.is_empty() && !planned.has_changes());
+    assert_eq!(planned.not_active.len(), 1);
+    let side = &planned.not_active[0];
+    assert_eq!(
+        (
+            side.cluster.as_str(),
+            side.peering.as_str(),
+            side.state.as_str()
+        ),
+        ("cluster-01", "partner-east", "PENDING")
+    );
+    assert!(
+        side.advice.contains("tokens/partner-east.token"),
+        "{}",
+        side.advice
+    );
+
+    let (desired, live) = both(Some(ACTIVE_ACCEPTOR), Some(ACTIVE_DIALER));
+    assert!(plan(&desired, &live).not_active.is_empty());
+}
+
+#[test]
+fn a_side_with_a_planned_change_is_not_also_shown_as_not_active() {
+    let (desired, live) = both(Some(ACTIVE_ACCEPTOR), Some((Role::Dialer, "FAILING", true)));
+    let planned = plan(&desired, &live);
+    assert_eq!(planned.changes[0].action, Action::Reestablish);
+    assert!(planned.not_active.is_empty());
+}
