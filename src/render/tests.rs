@@ -236,40 +236,76 @@ fn the_json_rendering_reads_back_as_the_same_plan() {
     assert!(json.contains("\"format_version\": 1"));
 }
 
-#[test]
-fn markdown_over_the_limit_is_cut_at_a_change_boundary_with_a_note() {
+/// 1,500 changes on one cluster: 1,200 creates of large intentions, 299 deletes and a
+/// destructive peering delete.
+fn fifteen_hundred_changes() -> Plan {
     let mut desired = workspace(&["cluster-01"]);
-    let mut big_sources = Vec::new();
-    for i in 0..40 {
-        big_sources.push(
-            json!({ "Name": format!("service-{i:03}-{}", "x".repeat(40)), "Action": "allow" }),
-        );
-    }
-    for i in 0..60 {
+    let sources: Vec<Value> = (0..10)
+        .map(|i| json!({ "Name": format!("service-{i:03}-{}", "x".repeat(40)), "Action": "allow" }))
+        .collect();
+    for i in 0..1200 {
+        let name = format!("dest-{i:04}");
         declare(
             &mut desired,
             "cluster-01",
-            intentions(&format!("dest-{i:03}"), json!(big_sources)),
+            intentions(&name, json!(sources)),
         );
     }
-    let plan = crate::plan::plan(&desired, &live(&["cluster-01"]));
+    declare(&mut desired, "cluster-01", frontend("allow"));
+    let mut live = live(&["cluster-01"]);
+    for i in 0..299 {
+        let retired = intentions(
+            &format!("retired-{i:03}"),
+            json!([{ "Name": "web", "Action": "allow" }]),
+        );
+        put_live(&mut live, "cluster-01", marked(retired), 100 + i);
+    }
+    put_live(&mut live, "cluster-01", marked(frontend("allow")), 99);
+    let active = (Role::Acceptor, "ACTIVE", true);
+    put_peering(&mut live, "cluster-01", "retired-peer", active, 5);
+    crate::plan::plan(&desired, &live)
+}
+
+#[test]
+fn markdown_over_the_limit_keeps_every_destructive_change_and_counts_the_rest() {
+    let plan = fifteen_hundred_changes();
+    assert_eq!(plan.changes.len(), 1500);
     let rendered = markdown_of(&plan);
     assert!(rendered.len() <= markdown::LIMIT, "{}", rendered.len());
+    for change in plan.changes.iter().filter(|c| c.action == Action::Delete) {
+        let line = format!("**cluster-01**: {} will be deleted", change.object);
+        assert!(rendered.contains(&line), "{line} is missing");
+    }
+    assert!(rendered.contains("peering retired-peer will be deleted (destructive)"));
+    let destructive_at = rendered.find("Destructive changes").expect("the section");
+    let other_at = rendered.find("Other changes").expect("the section");
+    assert!(destructive_at < other_at, "destructive changes come first");
     let shown = rendered.matches("<details>").count();
     assert_eq!(
         rendered.matches("</details>").count(),
         shown,
         "whole blocks only"
     );
-    assert!(shown > 0 && shown < 60, "{shown}");
-    let left_out = 60 - shown;
+    assert!(shown < 1200, "{shown}");
     assert!(
-        rendered.contains(&format!("**{left_out} of 60 changes are not shown**")),
+        rendered.contains(&format!(
+            "**{} of 1200 other changes are not shown in detail**",
+            1200 - shown
+        )),
         "{}",
-        &rendered[rendered.len().saturating_sub(400)..]
+        &rendered[rendered.len().saturating_sub(600)..]
     );
-    assert!(rendered.contains("Run `meshplan plan` locally"));
     assert_eq!(rendered.matches("```").count() % 2, 0, "fences are closed");
+}
+
+#[test]
+fn destructive_changes_are_never_collapsed() {
+    let rendered = markdown_of(&every_action());
+    let destructive = &rendered[rendered.find("Destructive changes").expect("the section")
+        ..rendered.find("Other changes").expect("the section")];
+    assert!(!destructive.contains("<details>"), "{destructive}");
+    assert!(destructive.contains("peering retired will be deleted (destructive)"));
+    assert!(destructive.contains("service-intentions/legacy will be deleted"));
 }
 
 /// Every property of every object in `schema` has a description (from a doc comment).
@@ -317,4 +353,21 @@ fn a_pending_peering_with_nothing_to_change_renders_its_state_and_advice() {
     let plan = plan(&desired, &live);
     insta::assert_snapshot!("pending_peering_text", text_of(&plan, false));
     insta::assert_snapshot!("pending_peering_markdown", markdown_of(&plan));
+}
+
+/// `examples/pr-comment.md` is the Markdown of the fixture plan: a sample of what a pull request
+/// shows. `MESHPLAN_UPDATE_EXAMPLES=1 cargo test --lib sample_pull_request_comment` writes it.
+#[test]
+fn the_sample_pull_request_comment_in_examples_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/pr-comment.md");
+    let rendered = markdown_of(&every_action());
+    if std::env::var_os("MESHPLAN_UPDATE_EXAMPLES").is_some() {
+        std::fs::write(&path, &rendered).expect("write the sample");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == rendered,
+        "examples/pr-comment.md is out of date: run \
+         `MESHPLAN_UPDATE_EXAMPLES=1 cargo test --lib sample_pull_request_comment`"
+    );
 }
