@@ -28,6 +28,12 @@
 //! - Keys are compared lowercased without underscores, except inside maps whose keys are user
 //!   data (`Meta`, `LegacyMeta`, `Config`, `Arguments`), which Consul keeps verbatim.
 //! - Objects are sorted: `Kind`, `Name`, then by folded key, so both sides print alike.
+//! - Lists whose order Consul gives no meaning are sets, sorted by the identity Consul keys them
+//!   by, so that a reordering is no change: intention sources by precedence (as Consul sorts
+//!   them), then by [`SOURCE_IDENTITY`] (two sources of one precedence cannot match the same
+//!   caller, so their order is moot); exported services by [`SERVICE_IDENTITY`]; their consumers
+//!   by [`CONSUMER_IDENTITY`]. Ordered lists (permissions: the first match wins; routes) keep
+//!   their order.
 
 use std::cmp::Ordering;
 
@@ -54,6 +60,27 @@ const SOURCE_SERVER_FIELDS: [&str; 4] = [
 const DURATION_SUFFIXES: [&str; 4] = ["timeout", "interval", "time", "duration"];
 
 const WILDCARD: &str = "*";
+
+/// What identifies an intention source among an entry's sources (folded keys).
+pub const SOURCE_IDENTITY: [&str; 5] = ["name", "peer", "namespace", "partition", "samenessgroup"];
+/// What identifies a service among an exported-services entry's services (folded keys).
+pub const SERVICE_IDENTITY: [&str; 2] = ["name", "namespace"];
+/// What identifies a consumer among a service's consumers (folded keys).
+pub const CONSUMER_IDENTITY: [&str; 3] = ["peer", "partition", "samenessgroup"];
+
+/// The values of the `identity` fields of `value` (absent: empty), for sorting and matching
+/// set elements.
+pub fn identity(value: &Value, identity: &[&str]) -> Vec<String> {
+    let map = value.as_object();
+    identity
+        .iter()
+        .map(|key| {
+            map.and_then(|map| string_field(map, key))
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
 
 /// The canonical display form of a config entry of `kind`, whether it is meshplan's PUT body or
 /// Consul's GET body. Idempotent. Keys keep their spelling; compare with [`comparable`].
@@ -239,7 +266,11 @@ fn exported_services(map: &mut Map<String, Value>) {
     if let Some(Value::Array(services)) = field_mut(map, "services") {
         for service in services.iter_mut().filter_map(Value::as_object_mut) {
             remove_default(service, "namespace", None);
+            if let Some(Value::Array(consumers)) = field_mut(service, "consumers") {
+                consumers.sort_by_cached_key(|consumer| identity(consumer, &CONSUMER_IDENTITY));
+            }
         }
+        services.sort_by_cached_key(|service| identity(service, &SERVICE_IDENTITY));
     }
 }
 
@@ -260,7 +291,12 @@ fn service_intentions(map: &mut Map<String, Value>) {
             (precedence, source)
         })
         .collect();
-    ranked.sort_by_key(|(precedence, _)| std::cmp::Reverse(*precedence));
+    ranked.sort_by_cached_key(|(precedence, source)| {
+        (
+            std::cmp::Reverse(*precedence),
+            identity(source, &SOURCE_IDENTITY),
+        )
+    });
     *sources = ranked.into_iter().map(|(_, source)| source).collect();
 }
 
@@ -689,9 +725,13 @@ mod tests {
             .iter()
             .map(|source| source["Name"].as_str().expect("name"))
             .collect();
-        assert_eq!(names, ["backend-service", "admin", "*"], "stable sort");
         assert_eq!(
-            read["Sources"][1]["Permissions"][0]["HTTP"]["Methods"],
+            names,
+            ["admin", "backend-service", "*"],
+            "by precedence, then by identity"
+        );
+        assert_eq!(
+            read["Sources"][0]["Permissions"][0]["HTTP"]["Methods"],
             json!(["GET", "POST"])
         );
         assert_eq!(read.get("Hash"), None);

@@ -114,6 +114,11 @@ pub struct Change {
     /// Consul's notation (`Sources[0].Action`); empty for creates and deletes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<String>,
+    /// Config entries: what differs, said by name, set elements matched by identity (`source
+    /// web (peer cluster-02): Action: allow → deny`, `+ source api`, `- consumer cluster-03 of
+    /// service api`); the ownership mark left out. Empty for creates and deletes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<String>,
     /// Config entries: the exact JSON body `apply` PUTs (the entry as declared plus the
     /// ownership mark in `Meta`); absent for a delete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -494,6 +499,7 @@ impl Change {
             before: None,
             after: None,
             changed: Vec::new(),
+            differences: Vec::new(),
             body: None,
         }
     }

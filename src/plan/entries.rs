@@ -183,6 +183,8 @@ fn entry_change(
     let mut change = bare(cluster, object, action, live.modify_index);
     change.reason = reason;
     change.changed = changed_paths(&before, &after);
+    change.differences =
+        super::describe::differences(&object.kind, &without_mark(&before), &without_mark(&after));
     change.before = Some(before);
     change.after = Some(after);
     // A conflict is shown, never written: it carries no body to PUT.

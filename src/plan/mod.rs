@@ -29,6 +29,7 @@
 
 pub mod change;
 mod compare;
+mod describe;
 mod entries;
 mod order;
 mod peerings;

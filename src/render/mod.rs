@@ -49,9 +49,10 @@ pub(crate) fn notes(change: &Change) -> Vec<String> {
     if let Some(reason) = &change.reason {
         notes.push(format!("why: {reason}"));
     }
-    if !change.changed.is_empty() {
+    if change.differences.is_empty() && !change.changed.is_empty() {
         notes.push(format!("changed: {}", change.changed.join(", ")));
     }
+    notes.extend(change.differences.iter().cloned());
     if change.destructive {
         notes.push(
             "warning: this is destructive; the peers stop sharing services and imported data \

@@ -371,3 +371,47 @@ fn the_sample_pull_request_comment_in_examples_is_current() {
          `MESHPLAN_UPDATE_EXAMPLES=1 cargo test --lib sample_pull_request_comment`"
     );
 }
+
+/// A plan of `cluster-01`'s `api` intentions, live as `before` (marked), declared as `after`.
+fn intentions_plan(before: Value, after: Value) -> Plan {
+    let mut desired = workspace(&["cluster-01"]);
+    declare(&mut desired, "cluster-01", intentions("api", after));
+    let mut live = live(&["cluster-01"]);
+    put_live(
+        &mut live,
+        "cluster-01",
+        marked(intentions("api", before)),
+        9,
+    );
+    plan(&desired, &live)
+}
+
+#[test]
+fn swapped_sources_are_no_change() {
+    let web = json!({ "Name": "web", "Action": "allow" });
+    let backend = json!({ "Name": "backend-service", "Peer": "cluster-02", "Action": "allow" });
+    let plan = intentions_plan(json!([web.clone(), backend.clone()]), json!([backend, web]));
+    assert!(plan.changes.is_empty(), "{}", text_of(&plan, false));
+}
+
+#[test]
+fn a_replaced_source_reads_as_one_removed_and_one_added() {
+    let plan = intentions_plan(
+        json!([{ "Name": "payments", "Action": "allow" }, { "Name": "web", "Action": "deny" }]),
+        json!([{ "Name": "checkout", "Action": "allow" }, { "Name": "web", "Action": "deny" }]),
+    );
+    insta::assert_snapshot!("replaced_source_text", text_of(&plan, false));
+    insta::assert_snapshot!("replaced_source_markdown", markdown_of(&plan));
+}
+
+#[test]
+fn a_changed_permission_reads_with_the_name_of_its_source() {
+    let source = |methods: Value| {
+        json!([{ "Name": "frontend", "Peer": "cluster-02", "Permissions": [
+            { "Action": "allow", "HTTP": { "PathPrefix": "/api", "Methods": methods } },
+            { "Action": "deny", "HTTP": { "PathPrefix": "/" } }
+        ] }])
+    };
+    let plan = intentions_plan(source(json!(["GET"])), source(json!(["GET", "PUT"])));
+    insta::assert_snapshot!("changed_permission_text", text_of(&plan, false));
+}
