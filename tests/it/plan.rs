@@ -412,11 +412,15 @@ async fn an_out_of_band_edit_shows_as_an_update_naming_the_changed_field() {
     let change = only_change(&plan);
     assert_eq!(change.action, Action::Update, "{}", text(&plan));
     assert_eq!(change.changed, ["Sources[0].Action"]);
+    assert_eq!(
+        change.differences,
+        ["source backend-service: Action: deny → allow"]
+    );
     assert_eq!(Some(change.modify_index), live["ModifyIndex"].as_u64());
     let shown = text(&plan);
     for line in [
         "~ service-intentions/frontend-service will be updated",
-        "changed: Sources[0].Action",
+        "source backend-service: Action: deny → allow",
         "-      \"Action\": \"deny\"",
         "+      \"Action\": \"allow\"",
         "Plan: 0 to create, 1 to update, 0 to delete.",
