@@ -225,6 +225,10 @@ async fn run_wave(
 }
 
 fn finish(context: &Context, done: &mut BTreeMap<usize, Outcome>, outcome: Outcome) {
+    match &outcome.status {
+        Status::Written { .. } => tracing::info!("{}", outcome.line()),
+        _ => tracing::warn!("{}", outcome.line()),
+    }
     context.progress.finished(&outcome);
     done.insert(outcome.change, outcome);
 }

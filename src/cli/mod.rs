@@ -3,6 +3,7 @@
 
 mod apply;
 mod clusters;
+mod logging;
 mod plan;
 mod saved;
 mod schema;
@@ -20,6 +21,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    log: logging::LogArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,6 +64,7 @@ struct WorkspaceArg {
 /// Failures that are not problems in the user's files (a cluster that cannot be reached, an
 /// unwritable output); problems in the files are printed here and reported as exit code 1.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    logging::init(&cli.log);
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Plan(args) => runtime()?.block_on(plan::run(&args)),

@@ -213,6 +213,7 @@ pub(super) async fn make_from(
     let live = refresh::refresh(&clients, &desired).await?;
     let plan = plan::plan_with(&desired, &live, options);
     let plan = clusters::restrict(plan, &selection.acting);
+    tracing::info!(workspace = %desired.workspace, "{}", plan.summary);
     Ok(Planned {
         desired,
         plan,

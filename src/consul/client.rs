@@ -172,8 +172,20 @@ impl Client {
                 .body(body.to_vec());
         }
         let transport_error = |err| self.transport_error(&request.method, path, err);
-        let response = builder.send().await.map_err(transport_error)?;
+        let started = std::time::Instant::now();
+        let response = builder.send().await.map_err(|err| {
+            tracing::debug!(cluster = %self.cluster, method = %request.method, path, "no response");
+            transport_error(err)
+        })?;
         let status = response.status();
+        tracing::debug!(
+            cluster = %self.cluster,
+            method = %request.method,
+            path,
+            status = status.as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "consul request"
+        );
         let index = response
             .headers()
             .get("x-consul-index")

@@ -237,6 +237,14 @@ async fn refresh_cluster(
         cluster.kinds.insert(kind);
         cluster.entries.extend(entries);
     }
+    tracing::info!(
+        cluster = name,
+        datacenter = %cluster.datacenter,
+        version = %cluster.version,
+        peerings = cluster.peerings.len(),
+        entries = cluster.entries.len(),
+        "read the cluster"
+    );
     match unsupported(name, &cluster, declared) {
         Some(unsupported) => Err(unsupported.into()),
         None => Ok(cluster),

@@ -17,5 +17,7 @@ mod plan;
 mod ownership;
 // Saved plans applied from another checkout, and shown again offline.
 mod saved_plans;
+// Log lines: levels, JSON, and no token at any level.
+mod logging;
 // `apply` against real Consul agents: the seed, idempotence, conflicts, token files, ACLs.
 mod apply;
