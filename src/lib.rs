@@ -19,4 +19,5 @@ pub mod plan;
 pub mod render;
 pub mod schema;
 pub mod suggest;
+pub mod watch;
 pub mod workspace;

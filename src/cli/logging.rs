@@ -3,7 +3,8 @@
 //!
 //! The level comes from `RUST_LOG` when it is set (`RUST_LOG=meshplan=debug`), else from the
 //! command: warnings for one-shot commands, each `-v` one level more, each `-q` one less.
-//! `--log-format json` writes one JSON object per line.
+//! `--log-format json` writes one JSON object per line. `watch`, a daemon, logs what it does
+//! (info) by default.
 //!
 //! Tokens never reach a log line: the token header is marked sensitive (HTTP libraries print it
 //! as `Sensitive`), request and response bodies are never logged, and spans record only the
@@ -36,15 +37,17 @@ pub(super) struct LogArgs {
     log_format: LogFormat,
 }
 
-/// Installs the subscriber for this process. `RUST_LOG` wins over the flags.
-pub(super) fn init(args: &LogArgs) {
+/// Installs the subscriber for this process. `RUST_LOG` wins over the flags; a `daemon` logs
+/// what it does (info) by default.
+pub(super) fn init(args: &LogArgs, daemon: bool) {
     let filter = match std::env::var_os("RUST_LOG") {
         Some(_) => EnvFilter::from_default_env(),
-        None => EnvFilter::default().add_directive(level(args).into()),
+        None => EnvFilter::default().add_directive(level(args, daemon).into()),
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour())
         .with_target(true);
     // A second init (tests running `run` twice in one process) keeps the first subscriber.
     let _ = match args.log_format {
@@ -53,8 +56,14 @@ pub(super) fn init(args: &LogArgs) {
     };
 }
 
-/// Warnings by default; `-v` and `-q` move from there.
-fn level(args: &LogArgs) -> LevelFilter {
+/// Colour only on a terminal, and never with `NO_COLOR`.
+fn colour() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Warnings by default (info for a daemon); `-v` and `-q` move from there.
+fn level(args: &LogArgs, daemon: bool) -> LevelFilter {
     const LEVELS: [LevelFilter; 6] = [
         LevelFilter::OFF,
         LevelFilter::ERROR,
@@ -63,7 +72,7 @@ fn level(args: &LogArgs) -> LevelFilter {
         LevelFilter::DEBUG,
         LevelFilter::TRACE,
     ];
-    let index = 2 + i32::from(args.verbose) - i32::from(args.quiet);
+    let index = 2 + i32::from(daemon) + i32::from(args.verbose) - i32::from(args.quiet);
     LEVELS[index.clamp(0, 5) as usize]
 }
 
@@ -79,13 +88,18 @@ mod tests {
         }
     }
 
+    fn level_of(args: &LogArgs) -> LevelFilter {
+        level(args, false)
+    }
+
     #[test]
     fn warnings_by_default_and_flags_move_the_level() {
-        assert_eq!(level(&args(0, 0)), LevelFilter::WARN);
-        assert_eq!(level(&args(1, 0)), LevelFilter::INFO);
-        assert_eq!(level(&args(3, 0)), LevelFilter::TRACE);
-        assert_eq!(level(&args(9, 0)), LevelFilter::TRACE);
-        assert_eq!(level(&args(0, 1)), LevelFilter::ERROR);
-        assert_eq!(level(&args(0, 5)), LevelFilter::OFF);
+        assert_eq!(level_of(&args(0, 0)), LevelFilter::WARN);
+        assert_eq!(level_of(&args(1, 0)), LevelFilter::INFO);
+        assert_eq!(level_of(&args(3, 0)), LevelFilter::TRACE);
+        assert_eq!(level_of(&args(9, 0)), LevelFilter::TRACE);
+        assert_eq!(level_of(&args(0, 1)), LevelFilter::ERROR);
+        assert_eq!(level_of(&args(0, 5)), LevelFilter::OFF);
+        assert_eq!(level(&args(0, 0), true), LevelFilter::INFO);
     }
 }

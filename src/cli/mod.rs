@@ -9,6 +9,7 @@ mod saved;
 mod schema;
 mod show;
 mod validate;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +36,8 @@ enum Command {
     Apply(apply::Args),
     /// Render a plan saved by `plan --out`, offline
     Show(show::Args),
+    /// Keep the workspace applied as the files change and the clusters drift (a daemon)
+    Watch(watch::Args),
     /// Write the JSON Schemas of the workspace file, the typed config entries and plans
     Schema(schema::Args),
 }
@@ -64,12 +67,15 @@ struct WorkspaceArg {
 /// Failures that are not problems in the user's files (a cluster that cannot be reached, an
 /// unwritable output); problems in the files are printed here and reported as exit code 1.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    logging::init(&cli.log);
+    // The daemon says what it does by default; one-shot commands only warn.
+    let daemon = matches!(cli.command, Command::Watch(_));
+    logging::init(&cli.log, daemon);
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Plan(args) => runtime()?.block_on(plan::run(&args)),
         Command::Apply(args) => runtime()?.block_on(apply::run(&args)),
         Command::Show(args) => show::run(&args),
+        Command::Watch(args) => runtime()?.block_on(watch::run(&args)),
         Command::Schema(args) => schema::run(&args),
     }
 }

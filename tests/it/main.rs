@@ -19,5 +19,7 @@ mod ownership;
 mod saved_plans;
 // Log lines: levels, JSON, and no token at any level.
 mod logging;
+// `meshplan watch`: edits applied, broken edits not, drift healed, SIGTERM.
+mod watch;
 // `apply` against real Consul agents: the seed, idempotence, conflicts, token files, ACLs.
 mod apply;

@@ -1,0 +1,153 @@
+//! `meshplan watch` against a real agent: file edits applied, a broken edit never applied,
+//! drift healed (or only reported with `--no-heal`), and SIGTERM exits 0.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::cli::{defaults, workspace, write};
+use crate::support::consul::Cluster;
+use crate::support::http::{poll_until, put_entry, read_entry};
+
+/// Edits reach Consul within a debounce and one reconcile; heals within a resync.
+const WITHIN: Duration = Duration::from_secs(20);
+
+/// A running `meshplan watch`, stopped (SIGKILL) if a test fails before it stops it.
+struct Watcher {
+    child: Child,
+    log: tempfile::NamedTempFile,
+}
+
+impl Watcher {
+    fn start(dir: &Path, args: &[&str]) -> Self {
+        let log = tempfile::NamedTempFile::new().expect("a log file");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_meshplan"));
+        command
+            .arg("watch")
+            .arg(dir)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(log.reopen().expect("the log file"));
+        for (name, _) in std::env::vars() {
+            if name.starts_with("CONSUL_") {
+                command.env_remove(name);
+            }
+        }
+        let child = command.spawn().expect("meshplan watch starts");
+        Self { child, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM and waits for the exit code.
+    fn terminate(mut self) -> Option<i32> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let code = self.child.wait().expect("the watcher exits").code();
+        std::mem::forget(self.log.reopen());
+        code
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn protocol(agent: &Cluster) -> Option<String> {
+    let entry = read_entry(agent, "service-defaults", "web").await?;
+    entry["Protocol"].as_str().map(str::to_owned)
+}
+
+async fn wait_for_protocol(agent: &Cluster, wanted: &str, watcher: &Watcher) {
+    let what = format!("web's protocol is {wanted}; log:\n{}", watcher.log());
+    poll_until(WITHIN, &what, async || {
+        (protocol(agent).await.as_deref() == Some(wanted)).then_some(())
+    })
+    .await;
+}
+
+fn web(protocol: &str) -> String {
+    format!("Kind = \"service-defaults\"\nName = \"web\"\nProtocol = \"{protocol}\"\n")
+}
+
+#[tokio::test]
+async fn edits_are_applied_broken_edits_are_not_and_sigterm_exits_0() {
+    let agent = Cluster::start("cluster-01").await;
+    let dir = workspace("platform", &agent, &[defaults("web")]);
+    let watcher = Watcher::start(dir.path(), &["--resync", "60"]);
+    wait_for_protocol(&agent, "http", &watcher).await;
+
+    write(dir.path(), "cluster-01/web-defaults.hcl", &web("tcp"));
+    wait_for_protocol(&agent, "tcp", &watcher).await;
+
+    // A broken edit: logged, and the last good state stays live.
+    write(
+        dir.path(),
+        "cluster-01/web-defaults.hcl",
+        "Kind = \"service-defaults\"\nName = ",
+    );
+    let what = "the broken file is reported";
+    poll_until(WITHIN, what, async || {
+        watcher
+            .log()
+            .contains("the workspace has problems")
+            .then_some(())
+    })
+    .await;
+    assert_eq!(protocol(&agent).await.as_deref(), Some("tcp"));
+
+    write(dir.path(), "cluster-01/web-defaults.hcl", &web("grpc"));
+    wait_for_protocol(&agent, "grpc", &watcher).await;
+    let log = watcher.log();
+    assert_eq!(watcher.terminate(), Some(0), "{log}");
+}
+
+/// Someone edits web by hand, keeping the workspace's mark.
+async fn edit_by_hand(agent: &Cluster) {
+    let mut live: Value = read_entry(agent, "service-defaults", "web")
+        .await
+        .expect("web");
+    live["Protocol"] = json!("http2");
+    put_entry(agent, &live).await;
+}
+
+#[tokio::test]
+async fn drift_is_healed_at_the_resync_and_only_reported_with_no_heal() {
+    let agent = Cluster::start("cluster-01").await;
+    let dir = workspace("platform", &agent, &[defaults("web")]);
+    let watcher = Watcher::start(dir.path(), &["--resync", "1"]);
+    wait_for_protocol(&agent, "http", &watcher).await;
+    edit_by_hand(&agent).await;
+    wait_for_protocol(&agent, "http", &watcher).await;
+    assert_eq!(watcher.terminate(), Some(0));
+
+    let watcher = Watcher::start(dir.path(), &["--resync", "1", "--no-heal"]);
+    let what = "the first reconcile";
+    poll_until(WITHIN, what, async || {
+        watcher.log().contains("watching").then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    edit_by_hand(&agent).await;
+    poll_until(WITHIN, "the drift is reported", async || {
+        watcher
+            .log()
+            .contains("not healed (--no-heal)")
+            .then_some(())
+    })
+    .await;
+    assert_eq!(protocol(&agent).await.as_deref(), Some("http2"));
+    assert_eq!(watcher.terminate(), Some(0));
+}
