@@ -82,7 +82,7 @@ pub(crate) fn workspace(clusters: &[&str]) -> Desired {
                 name: (*name).to_owned(),
                 address: None,
                 token: TokenSource::Default,
-                datacenter: name.to_owned(),
+                datacenter: (*name).to_owned(),
                 partition: None,
                 entries_dir: PathBuf::from(name),
                 tls: None,

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use meshplan::consul::{
     Client, Env, Error, Establish, GenerateToken, MANAGEABLE_KINDS, RefreshFailure, refresh,
 };
-use meshplan::model::{ClusterSpec, Desired, LivePeering, PeeringState, TokenSource};
+use meshplan::model::{ClusterSpec, Desired, LivePeering, Owner, PeeringState, TokenSource};
 use serde_json::{Value, json};
 
 use crate::support::consul::{Cluster, start_clusters};
@@ -198,7 +198,7 @@ async fn a_datacenter_that_differs_from_the_agents_is_an_error_naming_the_cluste
     let agent = Cluster::start("cluster-01").await;
     let mut desired = desired(std::slice::from_ref(&agent));
     if let Some(spec) = desired.clusters.get_mut("cluster-01") {
-        spec.datacenter = Some("dc-east".into());
+        spec.datacenter = "dc-east".into();
     }
 
     let err = refresh(&clients(std::slice::from_ref(&agent)), &desired)
@@ -243,7 +243,7 @@ async fn generate_token_and_establish_make_a_peering_that_is_active_on_both_side
     let on_acceptor = wait_for_active(&acceptor, "cluster-02").await;
     let on_dialer = wait_for_active(&dialer, "cluster-01").await;
     assert!(!on_acceptor.is_dialer() && on_dialer.is_dialer());
-    assert!(on_acceptor.is_managed() && on_dialer.is_managed());
+    assert!(on_acceptor.owner() == Owner::Unnamed && on_dialer.owner() == Owner::Unnamed);
     assert_eq!(on_dialer.remote_datacenter.as_deref(), Some("cluster-01"));
     let listed = dialer.list_peerings().await.expect("a list");
     assert_eq!(
@@ -352,7 +352,7 @@ fn spec(agent: &Cluster, token: TokenSource) -> ClusterSpec {
         name: agent.name().to_owned(),
         address: Some(agent.http_addr()),
         token,
-        datacenter: None,
+        datacenter: agent.name().to_owned(),
         partition: None,
         entries_dir: PathBuf::from(agent.name()),
         tls: None,

@@ -785,7 +785,7 @@ fn point_at(desired: &mut Desired, agents: &[Cluster]) {
         spec.address = Some(agent.http_addr());
         spec.token = TokenSource::Default;
         spec.tls = None;
-        spec.datacenter = None;
+        spec.datacenter = agent.name().to_owned();
     }
 }
 
@@ -805,7 +805,7 @@ fn client(agent: &Cluster) -> Client {
         name: agent.name().to_owned(),
         address: Some(agent.http_addr()),
         token: TokenSource::Default,
-        datacenter: None,
+        datacenter: agent.name().to_owned(),
         partition: None,
         entries_dir: PathBuf::from(agent.name()),
         tls: None,

@@ -590,6 +590,7 @@ fn document(name: String) -> impl Strategy<Value = Document> {
 /// (`cluster "a" { … }`, `peering { … }`); other serializers see a plain map and list.
 #[derive(Serialize)]
 struct WorkspaceFile {
+    workspace: String,
     #[serde(serialize_with = "hcl::ser::labeled_block")]
     cluster: BTreeMap<String, ClusterFile>,
     #[serde(
@@ -672,6 +673,8 @@ struct Peering {
 /// A workspace: its clusters and peerings, and each cluster's entries.
 #[derive(Debug, Clone)]
 struct World {
+    /// The workspace's name.
+    workspace: String,
     clusters: BTreeMap<String, Cluster>,
     peerings: Vec<Peering>,
     entries: BTreeMap<String, Vec<(ConfigEntry, Style)>>,
@@ -751,7 +754,8 @@ fn cluster(cluster_name: String) -> impl Strategy<Value = Cluster> {
                         name: cluster_name.clone(),
                         address,
                         token,
-                        datacenter,
+                        // Written out only when it differs from the default, the name.
+                        datacenter: datacenter.unwrap_or_else(|| cluster_name.clone()),
                         partition,
                         entries_dir,
                         tls,
@@ -934,9 +938,10 @@ fn world() -> impl Strategy<Value = World> {
                 .iter()
                 .map(|name| cluster_entries(local_peers(&peerings, name)))
                 .collect();
-            (clusters, entries, Just(peerings))
+            (clusters, entries, Just(peerings), workspace_name())
         })
-        .prop_map(|(clusters, entries, peerings)| World {
+        .prop_map(|(clusters, entries, peerings, workspace)| World {
+            workspace,
             entries: clusters
                 .iter()
                 .map(|c| c.spec.name.clone())
@@ -948,6 +953,11 @@ fn world() -> impl Strategy<Value = World> {
                 .collect(),
             peerings,
         })
+}
+
+/// A name `workspace = "…"` accepts: letters, digits, `-`, `_` and `.`.
+fn workspace_name() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9._-]{1,40}"
 }
 
 fn path_text(path: &Option<PathBuf>) -> Option<String> {
@@ -974,7 +984,7 @@ impl World {
                         address: spec.address.clone(),
                         token_env,
                         token_file,
-                        datacenter: spec.datacenter.clone(),
+                        datacenter: (spec.datacenter != spec.name).then(|| spec.datacenter.clone()),
                         partition: spec.partition.clone(),
                         entries: explicit_entries
                             .then(|| spec.entries_dir.to_string_lossy().into_owned()),
@@ -1011,7 +1021,11 @@ impl World {
                 },
             )
             .collect();
-        WorkspaceFile { cluster, peering }
+        WorkspaceFile {
+            workspace: self.workspace.clone(),
+            cluster,
+            peering,
+        }
     }
 
     /// Writes the workspace file and every entry, one file each. In HCL, `labeled` writes
@@ -1067,6 +1081,7 @@ fn loaded_entries(desired: &Desired) -> BTreeMap<String, BTreeMap<EntryKey, Conf
 /// A workspace whose cluster `dc1` knows the peers `dc2` (both sides ours) and `partner` (a
 /// cluster managed elsewhere, with the token handed over through a file).
 const HOST_WORKSPACE: &str = r#"
+workspace = "host"
 cluster "dc1" {}
 cluster "dc2" {}
 peering {
@@ -1327,6 +1342,7 @@ proptest! {
             .map(|(name, cluster)| (name.clone(), cluster.spec.clone()))
             .collect();
         let peerings: Vec<PeeringSpec> = world.peerings.iter().map(|p| p.spec.clone()).collect();
+        prop_assert_eq!(&desired.workspace, &world.workspace, "\n{}", scratch.dump());
         prop_assert_eq!(&desired.clusters, &clusters, "\n{}", scratch.dump());
         prop_assert_eq!(&desired.peerings, &peerings, "\n{}", scratch.dump());
         prop_assert_eq!(loaded_entries(&desired), world.expected_entries(), "\n{}", scratch.dump());
