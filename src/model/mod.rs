@@ -5,6 +5,7 @@
 
 pub mod entry;
 pub mod exported_services;
+pub mod kinds;
 pub mod live;
 pub mod normalize;
 pub mod ownership;
@@ -16,10 +17,10 @@ pub mod workspace;
 
 pub use entry::{ConfigEntry, Document, EntryKey};
 pub use live::{Live, LiveCluster, LiveEntry, LivePeering, PeeringState};
+pub use ownership::{MANAGED_BY_KEY, MANAGED_BY_VALUE, MARK_KEYS, Owner, WORKSPACE_KEY};
 pub use path::{Path, Segment};
 pub use problem::Problem;
 pub use secret::Secret;
 pub use workspace::{
     ClusterSpec, Desired, DesiredEntry, PeeringSide, PeeringSpec, TlsSpec, TokenSource,
 };
-pub use ownership::{MANAGED_BY_KEY, MANAGED_BY_VALUE, MARK_KEYS, Owner, WORKSPACE_KEY};

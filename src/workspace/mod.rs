@@ -128,12 +128,14 @@ impl Loader<'_> {
         self.redact_token_lines(&path, before);
         let mut file = parsed?;
         resolve::refuse_literal_tokens(&mut file, &mut self.diags);
-        let raw: RawWorkspace = match deserialize::from_node(&file.tree) {
-            Ok(raw) => raw,
-            Err(problem) => {
-                let diagnostic = file.diagnostic(&problem);
-                let redacted = redact_value_of_key(&file, &problem, diagnostic);
-                self.diags.push(redacted);
+        let raw: RawWorkspace = match deserialize::from_node_all(&file.tree) {
+            (Some(raw), problems) if problems.is_empty() => raw,
+            (_, problems) => {
+                for problem in &problems {
+                    let diagnostic = file.diagnostic(problem);
+                    let redacted = redact_value_of_key(&file, problem, diagnostic);
+                    self.diags.push(redacted);
+                }
                 return None;
             }
         };

@@ -20,8 +20,8 @@ use meshplan::model::service_intentions::{
     IntentionPermission, ServiceIntentions, SourceIntention,
 };
 use meshplan::model::{
-    ClusterSpec, ConfigEntry, Desired, Document, EntryKey, PeeringSide, PeeringSpec, TlsSpec,
-    TokenSource,
+    ClusterSpec, ConfigEntry, Desired, Document, EntryKey, MARK_KEYS, PeeringSide, PeeringSpec,
+    TlsSpec, TokenSource,
 };
 use meshplan::workspace;
 use meshplan::workspace::tree::{self, Format};
@@ -241,15 +241,17 @@ fn peer_name() -> impl Strategy<Value = String> {
     "[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?"
 }
 
-/// `Meta`: up to a few pairs, keys that are sometimes HCL keywords or need quoting.
+/// `Meta`: up to a few pairs, keys that are sometimes HCL keywords or need quoting, never the
+/// keys meshplan marks what it owns with (a file may not set them).
 fn meta() -> impl Strategy<Value = BTreeMap<String, String>> {
     let key = prop_oneof![
         4 => "[a-z][a-z0-9_-]{0,12}",
-        1 => prop::sample::select(vec!["null", "true", "false", "for", "in", "if", "Kind", "managed-by"])
+        1 => prop::sample::select(vec!["null", "true", "false", "for", "in", "if", "Kind", "managed_by"])
             .prop_map(str::to_owned),
         1 => "\\PC{1,12}",
         1 => text(),
-    ];
+    ]
+    .prop_filter("meshplan's own keys", |key| !MARK_KEYS.contains(&key.as_str()));
     prop::collection::btree_map(key, text(), 0..4)
 }
 
