@@ -6,7 +6,8 @@
 //!
 //! Every file goes through the same steps: text → span-carrying [`tree::Node`] → typed value
 //! (serde, [`deserialize`]) → offline checks. Problems are collected, never thrown, so that
-//! one run reports all of them.
+//! one run reports all of them: a problem in the workspace file does not stop the entry files
+//! from being read ([`parts`]).
 
 pub mod diagnostic;
 pub mod digest;
@@ -17,6 +18,7 @@ pub mod tree;
 mod deserialize;
 mod entries;
 mod merge;
+mod parts;
 mod peers;
 mod resolve;
 
@@ -26,7 +28,6 @@ use std::path::{Path, PathBuf};
 use diagnostic::{Diagnostic, Sources};
 use discover::WorkspaceFile;
 use merge::Part;
-use raw::RawWorkspace;
 use tree::{Format, Node};
 
 use crate::model::{Desired, Problem};
@@ -128,18 +129,12 @@ impl Loader<'_> {
         self.redact_token_lines(&path, before);
         let mut file = parsed?;
         resolve::refuse_literal_tokens(&mut file, &mut self.diags);
-        let raw: RawWorkspace = match deserialize::from_node_all(&file.tree) {
-            (Some(raw), problems) if problems.is_empty() => raw,
-            (_, problems) => {
-                for problem in &problems {
-                    let diagnostic = file.diagnostic(problem);
-                    let redacted = redact_value_of_key(&file, problem, diagnostic);
-                    self.diags.push(redacted);
-                }
-                return None;
-            }
-        };
-        let resolved = resolve::resolve(raw, &file, &mut self.diags);
+        let parts = parts::split(&file.tree);
+        for problem in &parts.problems {
+            let diagnostic = redact_value_of_key(&file, problem, file.diagnostic(problem));
+            self.diags.push(diagnostic);
+        }
+        let resolved = resolve::resolve(parts, &file, &mut self.diags);
         let mut desired = Desired {
             root: self.root.to_path_buf(),
             workspace: resolved.workspace,
@@ -148,13 +143,16 @@ impl Loader<'_> {
             peerings: resolved.peerings,
             ..Desired::default()
         };
-        self.load_entries(&mut desired);
+        self.load_entries(&mut desired, resolved.peerings_complete);
+        self.stray_folders(&desired);
         Some(desired)
     }
 
-    /// Each cluster's entries, merged, checked against its peerings; then folders that belong
-    /// to no cluster.
-    fn load_entries(&mut self, desired: &mut Desired) {
+    /// Each cluster's entries, merged, checked against its peerings. When a peering block of
+    /// the workspace file could not be read, the peers its clusters know are unknown, so entry
+    /// files are not checked for unknown peers: that would report peers the unread block may
+    /// well declare.
+    fn load_entries(&mut self, desired: &mut Desired, peerings_complete: bool) {
         for (name, cluster) in &desired.clusters {
             let known = peers::local_peer_names(&desired.peerings, name);
             let mut parts = Vec::new();
@@ -168,9 +166,11 @@ impl Loader<'_> {
                 match entries::entry(&mut file) {
                     Ok(entry) => {
                         let part = Part { file, entry };
-                        let problems = peers::unknown_peers(&part, name, &known);
-                        self.diags
-                            .extend(problems.iter().map(|p| part.file.diagnostic(p)));
+                        if peerings_complete {
+                            let problems = peers::unknown_peers(&part, name, &known);
+                            self.diags
+                                .extend(problems.iter().map(|p| part.file.diagnostic(p)));
+                        }
                         parts.push(part);
                     }
                     Err(diagnostics) => self.diags.extend(diagnostics),
@@ -179,6 +179,10 @@ impl Loader<'_> {
             let merged = merge::merge(&parts, &mut self.diags);
             desired.entries.insert(name.clone(), merged);
         }
+    }
+
+    /// Folders that hold entries but belong to no cluster.
+    fn stray_folders(&mut self, desired: &Desired) {
         let used: BTreeSet<PathBuf> = desired
             .clusters
             .values()
@@ -187,15 +191,14 @@ impl Loader<'_> {
         let names: Vec<&str> = desired.clusters.keys().map(String::as_str).collect();
         for dir in discover::stray_entry_folders(self.root, &used) {
             let shown = dir.display().to_string();
-            let mut diagnostic = Diagnostic::error(format!(
+            let diagnostic = Diagnostic::error(format!(
                 "folder `{shown}` holds config entries, but the workspace has no cluster `{shown}`"
             ))
             .at(self.root.join(&dir), 0..0, "");
-            diagnostic = match crate::suggest::closest(&shown, &names) {
+            self.diags.push(match crate::suggest::closest(&shown, &names) {
                 Some(best) => diagnostic.help(format!("did you mean `{best}`? otherwise declare `cluster \"{shown}\"` or move the folder")),
                 None => diagnostic.help(format!("declare `cluster \"{shown}\"` in the workspace file, or move the folder")),
-            };
-            self.diags.push(diagnostic);
+            });
         }
     }
 
