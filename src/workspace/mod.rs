@@ -7,7 +7,8 @@
 //! Every file goes through the same steps: text → span-carrying [`tree::Node`] → typed value
 //! (serde, [`deserialize`]) → offline checks. Problems are collected, never thrown, so that
 //! one run reports all of them: a problem in the workspace file does not stop the entry files
-//! from being read ([`parts`]).
+//! from being read ([`parts`]), and every file under a cluster's folder is read or refused
+//! ([`discover`]).
 
 pub mod diagnostic;
 pub mod digest;
@@ -26,11 +27,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use diagnostic::{Diagnostic, Sources};
-use discover::WorkspaceFile;
+use discover::{Ignore, WorkspaceFile};
 use merge::Part;
 use tree::{Format, Node};
 
-use crate::model::{Desired, Problem};
+use crate::model::{Desired, Path as KeyPath, Problem};
 
 /// A workspace that failed to load: every problem, and the texts to show them with.
 #[derive(Debug)]
@@ -135,6 +136,7 @@ impl Loader<'_> {
             self.diags.push(diagnostic);
         }
         let resolved = resolve::resolve(parts, &file, &mut self.diags);
+        let ignore = self.ignore(&file, &resolved.ignore);
         let mut desired = Desired {
             root: self.root.to_path_buf(),
             workspace: resolved.workspace,
@@ -143,20 +145,36 @@ impl Loader<'_> {
             peerings: resolved.peerings,
             ..Desired::default()
         };
-        self.load_entries(&mut desired, resolved.peerings_complete);
-        self.stray_folders(&desired);
+        self.load_entries(&mut desired, &ignore, resolved.peerings_complete);
+        self.stray_folders(&desired, &ignore);
         Some(desired)
+    }
+
+    /// The `ignore` globs; each invalid one is a problem at its item.
+    fn ignore(&mut self, file: &Parsed, globs: &[String]) -> Ignore {
+        let (ignore, invalid) = Ignore::new(globs);
+        for (i, why) in invalid {
+            let problem = Problem::value(
+                KeyPath::root().key("ignore").index(i),
+                format!("`{}` is not a valid glob: {why}", globs[i]),
+            )
+            .with_help("globs are relative to the workspace, such as `docs/**` or `*.md`");
+            self.diags.push(file.diagnostic(&problem));
+        }
+        ignore
     }
 
     /// Each cluster's entries, merged, checked against its peerings. When a peering block of
     /// the workspace file could not be read, the peers its clusters know are unknown, so entry
     /// files are not checked for unknown peers: that would report peers the unread block may
     /// well declare.
-    fn load_entries(&mut self, desired: &mut Desired, peerings_complete: bool) {
+    fn load_entries(&mut self, desired: &mut Desired, ignore: &Ignore, peerings_complete: bool) {
         for (name, cluster) in &desired.clusters {
             let known = peers::local_peer_names(&desired.peerings, name);
+            let found = discover::entry_files(self.root, &cluster.entries_dir, ignore);
+            self.diags.extend(found.problems);
             let mut parts = Vec::new();
-            for rel in discover::entry_files(self.root, &cluster.entries_dir) {
+            for rel in found.files {
                 let Some(format) = Format::from_path(&rel) else {
                     continue;
                 };
@@ -182,23 +200,31 @@ impl Loader<'_> {
     }
 
     /// Folders that hold entries but belong to no cluster.
-    fn stray_folders(&mut self, desired: &Desired) {
+    fn stray_folders(&mut self, desired: &Desired, ignore: &Ignore) {
         let used: BTreeSet<PathBuf> = desired
             .clusters
             .values()
             .map(|c| c.entries_dir.clone())
             .collect();
         let names: Vec<&str> = desired.clusters.keys().map(String::as_str).collect();
-        for dir in discover::stray_entry_folders(self.root, &used) {
+        let (stray, problems) = discover::stray_entry_folders(self.root, &used, ignore);
+        self.diags.extend(problems);
+        for dir in stray {
             let shown = dir.display().to_string();
             let diagnostic = Diagnostic::error(format!(
                 "folder `{shown}` holds config entries, but the workspace has no cluster `{shown}`"
             ))
             .at(self.root.join(&dir), 0..0, "");
-            self.diags.push(match crate::suggest::closest(&shown, &names) {
-                Some(best) => diagnostic.help(format!("did you mean `{best}`? otherwise declare `cluster \"{shown}\"` or move the folder")),
-                None => diagnostic.help(format!("declare `cluster \"{shown}\"` in the workspace file, or move the folder")),
-            });
+            let otherwise = format!(
+                "declare `cluster \"{shown}\"` in the workspace file, add `ignore = [\"{shown}/**\"]` if it holds no config entries, or move the folder"
+            );
+            self.diags
+                .push(match crate::suggest::closest(&shown, &names) {
+                    Some(best) => {
+                        diagnostic.help(format!("did you mean `{best}`? otherwise {otherwise}"))
+                    }
+                    None => diagnostic.help(otherwise),
+                });
         }
     }
 
@@ -268,5 +294,55 @@ fn redact_value_of_key(file: &Parsed, problem: &Problem, diagnostic: Diagnostic)
     match file.tree.find(&problem.path) {
         Some((node, _)) => diagnostic.redact(&file.shown, node.span.clone()),
         None => diagnostic,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A workspace whose cluster `cluster-01` has `web.hcl`: a symlink to `shared/web.hcl`, or a
+    /// copy of it.
+    fn workspace_with_entry(linked: bool) -> (tempfile::TempDir, Desired) {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let root = dir.path();
+        let write = |rel: &str, text: &str| {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("a folder");
+            std::fs::write(path, text).expect("a file");
+        };
+        write(
+            "meshplan.hcl",
+            "workspace = \"w\"\nignore = [\"shared/**\"]\ncluster \"cluster-01\" {}\n",
+        );
+        let entry = "Kind = \"service-defaults\"\nName = \"web\"\nProtocol = \"http\"\n";
+        write("shared/web.hcl", entry);
+        if linked {
+            std::fs::create_dir(root.join("cluster-01")).expect("a folder");
+            std::os::unix::fs::symlink("../shared/web.hcl", root.join("cluster-01/web.hcl"))
+                .expect("a symlink");
+        } else {
+            write("cluster-01/web.hcl", entry);
+        }
+        let desired = load(root).unwrap_or_else(|failure| {
+            panic!(
+                "{}",
+                diagnostic::render_text(&failure.diagnostics, &failure.sources, false)
+            )
+        });
+        (dir, desired)
+    }
+
+    #[test]
+    fn a_symlinked_entry_loads_like_a_copy_of_its_target() {
+        let (_linked_dir, linked) = workspace_with_entry(true);
+        let (_copied_dir, copied) = workspace_with_entry(false);
+        assert_eq!(linked.entries["cluster-01"].len(), 1);
+        assert_eq!(linked.entries, copied.entries);
+        assert_eq!(linked.clusters, copied.clusters);
+        assert_eq!(
+            digest::digest(&linked).expect("a digest"),
+            digest::digest(&copied).expect("a digest")
+        );
     }
 }
