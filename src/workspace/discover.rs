@@ -400,6 +400,27 @@ mod tests {
     }
 
     #[test]
+    fn a_folder_link_to_its_own_folder_is_a_loop_named_at_the_link() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let cluster = dir.path().join("cluster-01");
+        std::fs::create_dir(&cluster).expect("a folder");
+        std::fs::write(cluster.join("web.hcl"), "Kind = \"mesh\"\n").expect("a file");
+        std::os::unix::fs::symlink(".", cluster.join("again")).expect("a link");
+        let found = entry_files(dir.path(), Path::new("cluster-01"), &Ignore::default());
+        assert_eq!(found.files, [PathBuf::from("cluster-01/web.hcl")]);
+        let [problem] = found.problems.as_slice() else {
+            panic!("one problem: {:?}", found.problems);
+        };
+        assert!(
+            problem.message.contains("is a symlink loop"),
+            "{}",
+            problem.message
+        );
+        let label = problem.primary.as_ref().expect("a location");
+        assert_eq!(label.file, cluster.join("again"));
+    }
+
+    #[test]
     fn link_chains_that_come_back_are_loops() {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let (a, b, c) = (

@@ -5,9 +5,9 @@
 //! [`Desired`] state or every problem found, each at `file:line:column`.
 //!
 //! Every file goes through the same steps: text → span-carrying [`tree::Node`] → typed value
-//! (serde, [`deserialize`]) → offline checks. Problems are collected, never thrown, so that
+//! (serde, `deserialize`) → offline checks. Problems are collected, never thrown, so that
 //! one run reports all of them: a problem in the workspace file does not stop the entry files
-//! from being read ([`parts`]), and every file under a cluster's folder is read or refused
+//! from being read (`parts`), and every file under a cluster's folder is read or refused
 //! ([`discover`]).
 
 pub mod diagnostic;
