@@ -92,38 +92,7 @@ struct Loader<'a> {
 
 impl Loader<'_> {
     fn load(&mut self) -> Option<Desired> {
-        if !self.root.is_dir() {
-            let what = if self.root.exists() {
-                "is not a folder"
-            } else {
-                "does not exist"
-            };
-            self.diags.push(Diagnostic::error(format!(
-                "`{}` {what}",
-                self.root.display()
-            )));
-            return None;
-        }
-        let (path, format) = match discover::workspace_file(self.root) {
-            WorkspaceFile::One(path, format) => (path, format),
-            WorkspaceFile::None => {
-                self.diags.push(
-                    Diagnostic::error(format!("no workspace file in `{}`", self.root.display()))
-                        .help("create `meshplan.hcl` or `meshplan.toml` with the clusters and their peerings"),
-                );
-                return None;
-            }
-            WorkspaceFile::Both => {
-                let [hcl, toml] = discover::WORKSPACE_FILES.map(|name| self.root.join(name));
-                self.diags.push(
-                    Diagnostic::error("both `meshplan.hcl` and `meshplan.toml` exist")
-                        .at(&hcl, 0..0, "")
-                        .also(&toml, 0..0, "")
-                        .help("keep one workspace file"),
-                );
-                return None;
-            }
-        };
+        let (path, format) = self.workspace_file()?;
         let rel = PathBuf::from(path.file_name()?);
         let before = self.diags.len();
         let parsed = self.parse(rel, format);
@@ -148,6 +117,43 @@ impl Loader<'_> {
         self.load_entries(&mut desired, &ignore, resolved.peerings_complete);
         self.stray_folders(&desired, &ignore);
         Some(desired)
+    }
+
+    /// The workspace file of the root folder and its format; a problem when there is not
+    /// exactly one.
+    fn workspace_file(&mut self) -> Option<(PathBuf, Format)> {
+        if !self.root.is_dir() {
+            let what = if self.root.exists() {
+                "is not a folder"
+            } else {
+                "does not exist"
+            };
+            self.diags.push(Diagnostic::error(format!(
+                "`{}` {what}",
+                self.root.display()
+            )));
+            return None;
+        }
+        match discover::workspace_file(self.root) {
+            WorkspaceFile::One(path, format) => Some((path, format)),
+            WorkspaceFile::None => {
+                self.diags.push(
+                    Diagnostic::error(format!("no workspace file in `{}`", self.root.display()))
+                        .help("create `meshplan.hcl` or `meshplan.toml` with the clusters and their peerings"),
+                );
+                None
+            }
+            WorkspaceFile::Both => {
+                let [hcl, toml] = discover::WORKSPACE_FILES.map(|name| self.root.join(name));
+                self.diags.push(
+                    Diagnostic::error("both `meshplan.hcl` and `meshplan.toml` exist")
+                        .at(&hcl, 0..0, "")
+                        .also(&toml, 0..0, "")
+                        .help("keep one workspace file"),
+                );
+                None
+            }
+        }
     }
 
     /// The `ignore` globs; each invalid one is a problem at its item.

@@ -275,3 +275,12 @@ fn an_unreadable_cluster_folder_is_an_error_naming_it() {
     let named = format!("cannot read `{}`", folder.display());
     assert!(stderr.contains(&named), "{stderr}");
 }
+
+/// The kinds refresh lists on every cluster (to find what meshplan owns) are kinds an entry
+/// file may name: the two lists are kept in different layers and must not drift apart.
+#[test]
+fn every_kind_refresh_lists_is_a_kind_entry_files_may_name() {
+    for kind in meshplan::consul::MANAGEABLE_KINDS {
+        assert!(meshplan::model::kinds::is_known(kind), "{kind}");
+    }
+}
