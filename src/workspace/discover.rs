@@ -188,7 +188,7 @@ impl Found {
 }
 
 /// Whether the walk passes over `path` without a word: hidden, or ignored.
-fn skipped(root: &Path, path: Option<&Path>, ignore: &Ignore) -> bool {
+pub(super) fn skipped(root: &Path, path: Option<&Path>, ignore: &Ignore) -> bool {
     let Some(path) = path else {
         return false;
     };
@@ -303,54 +303,6 @@ fn normalized(path: &Path) -> PathBuf {
         }
     }
     out
-}
-
-/// Top-level folders of `root` that hold entry files but are no cluster's entries folder (most
-/// likely a cluster that was renamed or removed from the workspace file), and the problems
-/// found while looking. Hidden and ignored folders are not looked into.
-pub fn stray_entry_folders(
-    root: &Path,
-    entry_dirs: &BTreeSet<PathBuf>,
-    ignore: &Ignore,
-) -> (Vec<PathBuf>, Vec<Diagnostic>) {
-    let mut problems = Vec::new();
-    let read = match std::fs::read_dir(root) {
-        Ok(read) => read,
-        Err(error) => {
-            let message = format!("cannot read `{}`: {error}", root.display());
-            problems.push(Diagnostic::error(message).at(root, 0..0, ""));
-            return (Vec::new(), problems);
-        }
-    };
-    let mut stray = Vec::new();
-    for child in read {
-        let name = match child {
-            Ok(child) => PathBuf::from(child.file_name()),
-            Err(error) => {
-                let message = format!("cannot read `{}`: {error}", root.display());
-                problems.push(Diagnostic::error(message).at(root, 0..0, ""));
-                continue;
-            }
-        };
-        let path = root.join(&name);
-        // A dangling link may have been a folder of entries: the walk reports it.
-        let dangling = path.symlink_metadata().is_ok() && path.metadata().is_err();
-        if !(path.is_dir() || dangling)
-            || skipped(root, Some(&path), ignore)
-            || entry_dirs
-                .iter()
-                .any(|used| used.starts_with(&name) || name.starts_with(used))
-        {
-            continue;
-        }
-        let found = entry_files(root, &name, ignore);
-        if !found.files.is_empty() {
-            stray.push(name);
-        }
-        problems.extend(found.problems);
-    }
-    stray.sort();
-    (stray, problems)
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {

@@ -22,6 +22,7 @@ mod merge;
 mod parts;
 mod peers;
 mod resolve;
+mod stray;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -205,7 +206,7 @@ impl Loader<'_> {
         }
     }
 
-    /// Folders that hold entries but belong to no cluster.
+    /// Folders and files outside every cluster's folder that hold config entries.
     fn stray_folders(&mut self, desired: &Desired, ignore: &Ignore) {
         let used: BTreeSet<PathBuf> = desired
             .clusters
@@ -213,24 +214,52 @@ impl Loader<'_> {
             .map(|c| c.entries_dir.clone())
             .collect();
         let names: Vec<&str> = desired.clusters.keys().map(String::as_str).collect();
-        let (stray, problems) = discover::stray_entry_folders(self.root, &used, ignore);
-        self.diags.extend(problems);
-        for dir in stray {
-            let shown = dir.display().to_string();
-            let diagnostic = Diagnostic::error(format!(
-                "folder `{shown}` holds config entries, but the workspace has no cluster `{shown}`"
-            ))
-            .at(self.root.join(&dir), 0..0, "");
-            let otherwise = format!(
-                "declare `cluster \"{shown}\"` in the workspace file, add `ignore = [\"{shown}/**\"]` if it holds no config entries, or move the folder"
+        let strays = stray::strays(self.root, &used, ignore);
+        self.diags.extend(strays.problems);
+        for dir in strays.folders {
+            let diagnostic = stray_folder(&dir, &names).at(self.root.join(&dir), 0..0, "");
+            self.diags.push(diagnostic);
+        }
+        for rel in strays.files {
+            self.stray_file(&rel);
+        }
+    }
+
+    /// A file outside every cluster's folder is reported when it holds a config entry: it
+    /// parses and has a `Kind`. Anything else there (`package.json`) is not meshplan's.
+    fn stray_file(&mut self, rel: &std::path::Path) {
+        let shown = self.root.join(rel);
+        let text = match std::fs::read_to_string(&shown) {
+            Ok(text) => text,
+            Err(error) => {
+                let message = format!("cannot read `{}`: {error}", shown.display());
+                self.diags
+                    .push(Diagnostic::error(message).at(&shown, 0..0, ""));
+                return;
+            }
+        };
+        let is_entry = Format::from_path(rel)
+            .and_then(|format| tree::parse(format, &text).ok())
+            .is_some_and(|tree| tree.get_ci("Kind").is_some());
+        if is_entry {
+            let where_ = rel
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(
+                    || "the workspace folder".to_owned(),
+                    |parent| format!("`{}`", parent.display()),
+                );
+            self.diags.push(
+                Diagnostic::error(format!(
+                    "`{}` holds a config entry, but it is in {where_}, not in a cluster's folder",
+                    rel.display()
+                ))
+                .at(&shown, 0..0, "")
+                .help(format!(
+                    "move it into the folder of the cluster it is for, or add `ignore = [\"{}\"]`",
+                    rel.display()
+                )),
             );
-            self.diags
-                .push(match crate::suggest::closest(&shown, &names) {
-                    Some(best) => {
-                        diagnostic.help(format!("did you mean `{best}`? otherwise {otherwise}"))
-                    }
-                    None => diagnostic.help(otherwise),
-                });
         }
     }
 
@@ -279,6 +308,34 @@ impl Loader<'_> {
                 None
             }
         }
+    }
+}
+
+/// A folder of entries that is no cluster's. At the top of the workspace it is most likely a
+/// cluster renamed or removed; deeper, a cluster whose `entries` names it was not declared.
+fn stray_folder(dir: &std::path::Path, names: &[&str]) -> Diagnostic {
+    let shown = dir.display().to_string();
+    let top = dir.components().count() == 1;
+    let diagnostic = if top {
+        Diagnostic::error(format!(
+            "folder `{shown}` holds config entries, but the workspace has no cluster `{shown}`"
+        ))
+    } else {
+        Diagnostic::error(format!(
+            "folder `{shown}` holds config entries, but it is no cluster's `entries` folder"
+        ))
+    };
+    let otherwise = format!(
+        "declare a cluster for it in the workspace file, add `ignore = [\"{shown}/**\"]` if it holds no config entries, or move the folder"
+    );
+    let otherwise = if top {
+        otherwise.replacen("a cluster for it", &format!("`cluster \"{shown}\"`"), 1)
+    } else {
+        otherwise
+    };
+    match crate::suggest::closest(&shown, names).filter(|_| top) {
+        Some(best) => diagnostic.help(format!("did you mean `{best}`? otherwise {otherwise}")),
+        None => diagnostic.help(otherwise),
     }
 }
 
