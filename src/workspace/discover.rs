@@ -6,7 +6,7 @@
 //!   link: a workspace is reviewed as one folder, and a link that leads nowhere hides a file.
 //! - A file or folder that cannot be read is an error naming it, never "no entries".
 //! - `*.yaml` and `*.yml` files are errors (Consul does not read YAML config entries), and so
-//!   is a folder named like an entry file (`web.hcl/`).
+//!   are a folder, a pipe or a socket named like an entry file (`web.hcl/`).
 //! - Files with other extensions (`README.md`, `notes.txt`) are not config entries and are
 //!   left alone.
 //! - Hidden files and folders (a name starting with `.`) are skipped: editor and VCS litter
@@ -14,7 +14,8 @@
 //! - Files and folders matching an `ignore` glob of the workspace file are skipped.
 //!
 //! The loader and the digest of saved plans ([`super::digest`]) walk with the same
-//! [`entry_files`], so a digest covers exactly the files a plan was made from.
+//! [`entry_files`], so a digest covers exactly the files a plan was made from. What lies
+//! outside every cluster's folder is the `stray` module's to find.
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
@@ -173,6 +174,11 @@ impl Found {
                 path.display()
             );
             self.refuse(path, message, "write it as HCL or JSON");
+        } else if !kind.is_file() && !kind.is_dir() && Format::from_path(path).is_some() {
+            // A pipe, socket or device named like an entry: reading it could block or mean
+            // nothing, and skipping it would lose the entry its name promises.
+            let message = format!("`{}` is not a regular file", path.display());
+            self.refuse(path, message, "config entries are regular files");
         } else if kind.is_dir() && entry.depth() > 0 && Format::from_path(path).is_some() {
             let message = format!(
                 "`{}` is a folder, but its name says it is a config entry",
@@ -370,6 +376,22 @@ mod tests {
         );
         let label = problem.primary.as_ref().expect("a location");
         assert_eq!(label.file, cluster.join("again"));
+    }
+
+    #[test]
+    fn a_pipe_named_like_an_entry_is_refused() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let cluster = dir.path().join("cluster-01");
+        std::fs::create_dir(&cluster).expect("a folder");
+        let made = std::process::Command::new("mkfifo")
+            .arg(cluster.join("web.hcl"))
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+        let found = entry_files(dir.path(), Path::new("cluster-01"), &Ignore::default());
+        assert!(found.files.is_empty());
+        assert_eq!(found.problems.len(), 1, "{:?}", found.problems);
+        assert!(found.problems[0].message.contains("is not a regular file"));
     }
 
     #[test]
