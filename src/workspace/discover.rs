@@ -20,7 +20,7 @@
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use walkdir::{DirEntry, WalkDir};
 
 use super::diagnostic::Diagnostic;
@@ -66,27 +66,48 @@ impl Ignore {
         let mut builder = GlobSetBuilder::new();
         let mut invalid = Vec::new();
         for (i, glob) in globs.iter().enumerate() {
-            let folder = glob.strip_suffix("/**").filter(|folder| !folder.is_empty());
-            for pattern in std::iter::once(glob.as_str()).chain(folder) {
-                match GlobBuilder::new(pattern).literal_separator(true).build() {
-                    Ok(glob) => {
-                        builder.add(glob);
-                    }
-                    Err(error) => {
-                        invalid.push((i, error.kind().to_string()));
-                        break;
-                    }
-                }
+            match patterns(glob) {
+                Ok(patterns) => patterns.into_iter().for_each(|glob| {
+                    builder.add(glob);
+                }),
+                Err(why) => invalid.push((i, why)),
             }
         }
-        let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
-        (Self { set }, invalid)
+        match builder.build() {
+            Ok(set) => (Self { set }, invalid),
+            Err(error) => {
+                // Only a set too large to compile fails here: no glob is to blame alone.
+                invalid.push((0, error.to_string()));
+                (Self::default(), invalid)
+            }
+        }
     }
 
     /// Whether `rel` (relative to the workspace root) is ignored.
     pub fn matches(&self, rel: &Path) -> bool {
         self.set.is_match(rel)
     }
+}
+
+/// The globs one `ignore` item stands for: itself, and for `folder/**` the folder too.
+fn patterns(glob: &str) -> Result<Vec<Glob>, String> {
+    if glob.starts_with('/') {
+        return Err("it is absolute, and globs are relative to the workspace".to_owned());
+    }
+    if glob.is_empty() {
+        return Err("it is empty".to_owned());
+    }
+    let glob = glob.strip_prefix("./").unwrap_or(glob);
+    let folder = glob.strip_suffix("/**").filter(|folder| !folder.is_empty());
+    std::iter::once(glob)
+        .chain(folder)
+        .map(|pattern| {
+            GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|error| error.kind().to_string())
+        })
+        .collect()
 }
 
 /// What a walk found: entry files, relative to the workspace root and in a stable order, and a
@@ -352,9 +373,15 @@ mod tests {
 
     #[test]
     fn an_invalid_glob_is_reported_with_its_index() {
-        let (_, invalid) = Ignore::new(&["docs/**".to_owned(), "a/[b".to_owned()]);
-        assert_eq!(invalid.len(), 1);
-        assert_eq!(invalid[0].0, 1);
+        let globs = ["docs/**", "a/[b", "/etc/**", ""].map(str::to_owned);
+        let (_, invalid) = Ignore::new(&globs);
+        let indexes: Vec<usize> = invalid.iter().map(|(i, _)| *i).collect();
+        assert_eq!(indexes, [1, 2, 3]);
+    }
+
+    #[test]
+    fn a_leading_dot_slash_means_the_workspace_folder() {
+        assert!(ignore(&["./docs/**"]).matches(Path::new("docs/a.json")));
     }
 
     #[test]
