@@ -408,4 +408,15 @@ mod tests {
             digest::digest(&copied).expect("a digest")
         );
     }
+
+    #[test]
+    fn the_digest_covers_a_link_s_target_but_not_ignored_files() {
+        let (dir, desired) = workspace_with_entry(true);
+        let before = digest::digest(&desired).expect("a digest");
+        std::fs::write(dir.path().join("shared/notes.hcl"), "not an entry").expect("a file");
+        assert_eq!(digest::digest(&desired).expect("a digest"), before);
+        let target = dir.path().join("shared/web.hcl");
+        std::fs::write(&target, "Kind = \"service-defaults\"\nName = \"web\"\n").expect("a file");
+        assert_ne!(digest::digest(&desired).expect("a digest"), before);
+    }
 }
