@@ -6,6 +6,8 @@
 //! owns with. Every problem of a file is reported, not only the first (see
 //! [`super::deserialize::from_node_all`]).
 
+use std::collections::HashMap;
+
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
@@ -15,6 +17,7 @@ use super::tree::{Node, SyntaxError, Value, rename_keys};
 use super::{Parsed, syntax_diagnostic};
 use crate::model::entry::{EXPORTED_SERVICES, MESH, SERVICE_INTENTIONS};
 use crate::model::kinds::{KNOWN_KINDS, is_known};
+use crate::model::normalize::fold_key;
 use crate::model::{
     ConfigEntry, Document, MARK_KEYS, Path, Problem, exported_services, service_intentions,
 };
@@ -39,14 +42,43 @@ pub fn entry(file: &mut Parsed) -> Result<ConfigEntry, Vec<Diagnostic>> {
 }
 
 /// Brings keys of the typed kinds to Consul's spelling. Two spellings of one key in an object
-/// are an error: which one Consul would take is a guess.
+/// are an error: which one Consul would take is a guess. Entries of other kinds keep their
+/// spelling, and only their top level is known to be fields rather than user data, so that is
+/// where two spellings of one field are looked for.
 fn spelling(file: &mut Parsed) -> Result<(), Vec<SyntaxError>> {
     let canonical: &dyn Fn(&str) -> Option<&'static str> = match kind_of(&file.tree) {
         Some(EXPORTED_SERVICES) => &exported_services::canonical_key,
         Some(SERVICE_INTENTIONS) => &service_intentions::canonical_key,
-        _ => return Ok(()),
+        _ => return top_level_clashes(&file.tree),
     };
     let clashes = rename_keys(&mut file.tree, canonical, &USER_DATA_KEYS);
+    if clashes.is_empty() {
+        Ok(())
+    } else {
+        Err(clashes)
+    }
+}
+
+/// Two top-level keys that Consul's decoder takes for one field (`Protocol` and `protocol`,
+/// `peer_name` and `PeerName`): it would keep one of them, and which is not for meshplan to
+/// guess.
+fn top_level_clashes(tree: &Node) -> Result<(), Vec<SyntaxError>> {
+    let Value::Object(fields) = &tree.value else {
+        return Ok(());
+    };
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    let mut clashes = Vec::new();
+    for field in fields {
+        if let Some(first) = seen.insert(fold_key(&field.key), &field.key) {
+            clashes.push(
+                SyntaxError::new(
+                    field.key_span.clone(),
+                    format!("`{}` and `{first}` are the same field to Consul", field.key),
+                )
+                .with_help("keep only one of them"),
+            );
+        }
+    }
     if clashes.is_empty() {
         Ok(())
     } else {
