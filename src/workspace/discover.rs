@@ -38,12 +38,13 @@ pub enum WorkspaceFile {
     Both,
 }
 
-/// The workspace file in `root`.
+/// The workspace file in `root`. Anything by that name counts, so that a folder or a dangling
+/// link named `meshplan.hcl` is refused by name when it is read, not taken for no file at all.
 pub fn workspace_file(root: &Path) -> WorkspaceFile {
     let found: Vec<(PathBuf, Format)> = WORKSPACE_FILES
         .iter()
         .map(|name| root.join(name))
-        .filter(|path| path.is_file())
+        .filter(|path| path.symlink_metadata().is_ok())
         .filter_map(|path| Format::from_path(&path).map(|format| (path, format)))
         .collect();
     match <[_; 1]>::try_from(found) {
