@@ -69,7 +69,8 @@ struct Failure {
     meant: Option<String>,
 }
 
-fn attempt<T: DeserializeOwned>(node: &Node) -> Result<T, Failure> {
+/// One deserialization of `node`; the failure is boxed, being large and the rarer outcome.
+fn attempt<T: DeserializeOwned>(node: &Node) -> Result<T, Box<Failure>> {
     serde_path_to_error::deserialize(node.to_json()).map_err(|error| {
         let path = path_of(error.path());
         let message = error.inner().to_string();
@@ -86,11 +87,11 @@ fn attempt<T: DeserializeOwned>(node: &Node) -> Result<T, Failure> {
             }
             None => Problem::value(path, message),
         };
-        Failure {
+        Box::new(Failure {
             problem,
             missing,
             meant,
-        }
+        })
     })
 }
 
