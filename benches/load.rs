@@ -307,7 +307,12 @@ fn ms(duration: Duration) -> f64 {
 /// Every entry file of every cluster, with its format, found as the loader finds them.
 fn entry_files(root: &Path, clusters: usize) -> Vec<(PathBuf, tree::Format)> {
     (0..clusters)
-        .flat_map(|c| discover::entry_files(root, Path::new(&cluster_name(c))))
+        .flat_map(|c| {
+            let found =
+                discover::entry_files(root, Path::new(&cluster_name(c)), &Default::default());
+            assert!(found.problems.is_empty(), "{:?}", found.problems);
+            found.files
+        })
         .filter_map(|rel| {
             let format = tree::Format::from_path(&rel)?;
             Some((root.join(rel), format))

@@ -225,6 +225,8 @@ impl Client {
 mod tests {
     use serde_json::json;
 
+    use crate::model::Owner;
+
     use super::*;
 
     #[test]
@@ -279,7 +281,7 @@ mod tests {
         .expect("a peering");
         let live = wire.into_live();
         assert_eq!(live.state, PeeringState::Active);
-        assert!(live.is_dialer() && live.owner() == crate::model::Owner::Unnamed);
+        assert!(live.is_dialer() && live.owner() == Owner::Unnamed);
         assert_eq!(live.peer_id.as_deref(), Some("b2"));
         assert_eq!(live.remote_datacenter.as_deref(), Some("dc1"));
         assert_eq!((live.imported_services, live.exported_services), (1, 0));
@@ -297,7 +299,7 @@ mod tests {
         .expect("a peering");
         let live = wire.into_live();
         assert_eq!(live.state, PeeringState::Pending);
-        assert!(!live.is_dialer() && live.owner() == crate::model::Owner::Nobody);
+        assert!(!live.is_dialer() && live.owner() == Owner::Nobody);
         assert_eq!(live.remote_datacenter, None);
         assert_eq!(live.last_heartbeat, None);
     }

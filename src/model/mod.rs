@@ -5,6 +5,7 @@
 
 pub mod entry;
 pub mod exported_services;
+pub mod kinds;
 pub mod live;
 pub mod normalize;
 pub mod ownership;

@@ -37,6 +37,18 @@ impl Path {
     pub fn segments(&self) -> &[Segment] {
         &self.0
     }
+
+    /// This path without its last segment (the root stays the root).
+    pub fn parent(&self) -> Self {
+        let mut parent = self.clone();
+        parent.0.pop();
+        parent
+    }
+
+    /// Whether `prefix` is this path or one of its ancestors.
+    pub fn starts_with(&self, prefix: &Path) -> bool {
+        self.0.starts_with(&prefix.0)
+    }
 }
 
 impl fmt::Display for Path {

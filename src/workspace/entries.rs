@@ -1,14 +1,27 @@
 //! One config-entry file → one [`ConfigEntry`]: find the kind, bring keys to Consul's spelling
 //! for the typed kinds, deserialize, validate.
+//!
+//! Checks that hold for every kind are made here, before the kind's own: the kind must be one
+//! Consul knows ([`crate::model::kinds`]), and `Meta` may not set the keys meshplan marks what it
+//! owns with. Every problem of a file is reported, not only the first (see
+//! [`super::deserialize::from_node_all`]).
 
+use std::collections::HashMap;
+
+use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
-use super::deserialize::from_node;
+use super::deserialize::from_node_all;
 use super::diagnostic::Diagnostic;
 use super::tree::{Node, SyntaxError, Value, rename_keys};
 use super::{Parsed, syntax_diagnostic};
 use crate::model::entry::{EXPORTED_SERVICES, MESH, SERVICE_INTENTIONS};
-use crate::model::{ConfigEntry, Document, Path, Problem, exported_services, service_intentions};
+use crate::model::kinds::{KNOWN_KINDS, is_known};
+use crate::model::normalize::fold_key;
+use crate::model::{
+    ConfigEntry, Document, MARK_KEYS, Path, Problem, exported_services, service_intentions,
+};
+use crate::suggest::closest;
 
 /// Maps, in entries of the typed kinds, whose keys are user data and keep their spelling.
 const USER_DATA_KEYS: [&str; 2] = ["Meta", "LegacyMeta"];
@@ -29,14 +42,43 @@ pub fn entry(file: &mut Parsed) -> Result<ConfigEntry, Vec<Diagnostic>> {
 }
 
 /// Brings keys of the typed kinds to Consul's spelling. Two spellings of one key in an object
-/// are an error: which one Consul would take is a guess.
+/// are an error: which one Consul would take is a guess. Entries of other kinds keep their
+/// spelling, and only their top level is known to be fields rather than user data, so that is
+/// where two spellings of one field are looked for.
 fn spelling(file: &mut Parsed) -> Result<(), Vec<SyntaxError>> {
     let canonical: &dyn Fn(&str) -> Option<&'static str> = match kind_of(&file.tree) {
         Some(EXPORTED_SERVICES) => &exported_services::canonical_key,
         Some(SERVICE_INTENTIONS) => &service_intentions::canonical_key,
-        _ => return Ok(()),
+        _ => return top_level_clashes(&file.tree),
     };
     let clashes = rename_keys(&mut file.tree, canonical, &USER_DATA_KEYS);
+    if clashes.is_empty() {
+        Ok(())
+    } else {
+        Err(clashes)
+    }
+}
+
+/// Two top-level keys that Consul's decoder takes for one field (`Protocol` and `protocol`,
+/// `peer_name` and `PeerName`): it would keep one of them, and which is not for meshplan to
+/// guess.
+fn top_level_clashes(tree: &Node) -> Result<(), Vec<SyntaxError>> {
+    let Value::Object(fields) = &tree.value else {
+        return Ok(());
+    };
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    let mut clashes = Vec::new();
+    for field in fields {
+        if let Some(first) = seen.insert(fold_key(&field.key), &field.key) {
+            clashes.push(
+                SyntaxError::new(
+                    field.key_span.clone(),
+                    format!("`{}` and `{first}` are the same field to Consul", field.key),
+                )
+                .with_help("keep only one of them"),
+            );
+        }
+    }
     if clashes.is_empty() {
         Ok(())
     } else {
@@ -53,27 +95,82 @@ fn kind_of(tree: &Node) -> Option<&str> {
 
 fn typed(tree: &Node) -> Result<ConfigEntry, Vec<Problem>> {
     let kind = required_string(tree, "Kind")?;
-    match kind.as_str() {
-        EXPORTED_SERVICES => {
-            let entry: exported_services::ExportedServices =
-                from_node(tree).map_err(|p| vec![p])?;
-            checked(entry.validate(), ConfigEntry::ExportedServices(entry))
-        }
-        SERVICE_INTENTIONS => {
-            let entry: service_intentions::ServiceIntentions =
-                from_node(tree).map_err(|p| vec![p])?;
-            checked(entry.validate(), ConfigEntry::ServiceIntentions(entry))
-        }
+    let mut problems = marks_in_meta(tree);
+    if !is_known(&kind) {
+        problems.insert(0, unknown_kind(tree, &kind));
+        return Err(problems);
+    }
+    let entry = match kind.as_str() {
+        EXPORTED_SERVICES => deserialized(tree, exported_services::ExportedServices::validate)
+            .map(ConfigEntry::ExportedServices),
+        SERVICE_INTENTIONS => deserialized(tree, service_intentions::ServiceIntentions::validate)
+            .map(ConfigEntry::ServiceIntentions),
         _ => document(tree, kind).map(ConfigEntry::Other),
+    };
+    match entry {
+        Ok(entry) if problems.is_empty() => Ok(entry),
+        Ok(_) => Err(problems),
+        Err(more) => {
+            problems.extend(more);
+            Err(problems)
+        }
     }
 }
 
-fn checked(problems: Vec<Problem>, entry: ConfigEntry) -> Result<ConfigEntry, Vec<Problem>> {
-    if problems.is_empty() {
-        Ok(entry)
-    } else {
-        Err(problems)
+/// A typed entry: every shape problem, or, when the shape is right, every validation problem.
+fn deserialized<T: DeserializeOwned>(
+    tree: &Node,
+    validate: fn(&T) -> Vec<Problem>,
+) -> Result<T, Vec<Problem>> {
+    match from_node_all::<T>(tree) {
+        (Some(entry), problems) if problems.is_empty() => {
+            let problems = validate(&entry);
+            if problems.is_empty() {
+                Ok(entry)
+            } else {
+                Err(problems)
+            }
+        }
+        (_, problems) => Err(problems),
     }
+}
+
+/// A kind Consul does not know, at the `Kind` value: most likely a typo, which would otherwise
+/// plan an entry of a kind that does not exist instead of the one meant.
+fn unknown_kind(tree: &Node, kind: &str) -> Problem {
+    let key = tree
+        .get_ci("Kind")
+        .map_or("Kind", |field| field.key.as_str());
+    let problem = Problem::value(
+        Path::root().key(key),
+        format!("unknown config entry kind `{kind}`"),
+    );
+    match closest(kind, KNOWN_KINDS) {
+        Some(best) => problem.with_help(format!("did you mean `{best}`?")),
+        None => problem.with_help(format!("Consul knows {}", KNOWN_KINDS.join(", "))),
+    }
+}
+
+/// `Meta` keys meshplan sets itself: a file setting them would forge or hide the ownership mark.
+fn marks_in_meta(tree: &Node) -> Vec<Problem> {
+    let Some(meta) = tree.get_ci("Meta") else {
+        return Vec::new();
+    };
+    let at = Path::root().key(meta.key.as_str());
+    MARK_KEYS
+        .iter()
+        .filter_map(|key| meta.value.get(key))
+        .map(|field| {
+            Problem::key(
+                at.key(field.key.as_str()),
+                format!(
+                    "`{}` is set by meshplan itself to mark what it owns",
+                    field.key
+                ),
+            )
+            .with_help("remove it: meshplan adds it to every entry it writes")
+        })
+        .collect()
 }
 
 /// An entry of a kind meshplan does not model: Kind and Name are required, the rest is

@@ -5,8 +5,10 @@
 //! [`Desired`] state or every problem found, each at `file:line:column`.
 //!
 //! Every file goes through the same steps: text → span-carrying [`tree::Node`] → typed value
-//! (serde, [`deserialize`]) → offline checks. Problems are collected, never thrown, so that
-//! one run reports all of them.
+//! (serde, `deserialize`) → offline checks. Problems are collected, never thrown, so that
+//! one run reports all of them: a problem in the workspace file does not stop the entry files
+//! from being read (`parts`), and every file under a cluster's folder is read or refused
+//! ([`discover`]).
 
 pub mod diagnostic;
 pub mod digest;
@@ -17,19 +19,20 @@ pub mod tree;
 mod deserialize;
 mod entries;
 mod merge;
+mod parts;
 mod peers;
 mod resolve;
+mod stray;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use diagnostic::{Diagnostic, Sources};
-use discover::WorkspaceFile;
+use discover::{Ignore, WorkspaceFile};
 use merge::Part;
-use raw::RawWorkspace;
 use tree::{Format, Node};
 
-use crate::model::{Desired, Problem};
+use crate::model::{Desired, Path as KeyPath, Problem};
 
 /// A workspace that failed to load: every problem, and the texts to show them with.
 #[derive(Debug)]
@@ -90,6 +93,36 @@ struct Loader<'a> {
 
 impl Loader<'_> {
     fn load(&mut self) -> Option<Desired> {
+        let (path, format) = self.workspace_file()?;
+        let rel = PathBuf::from(path.file_name()?);
+        let before = self.diags.len();
+        let parsed = self.parse(rel, format);
+        self.redact_token_lines(&path, before);
+        let mut file = parsed?;
+        resolve::refuse_literal_tokens(&mut file, &mut self.diags);
+        let parts = parts::split(&file.tree);
+        for problem in &parts.problems {
+            let diagnostic = redact_value_of_key(&file, problem, file.diagnostic(problem));
+            self.diags.push(diagnostic);
+        }
+        let resolved = resolve::resolve(parts, &file, &mut self.diags);
+        let ignore = self.ignore(&file, &resolved.ignore);
+        let mut desired = Desired {
+            root: self.root.to_path_buf(),
+            workspace: resolved.workspace,
+            ignore: resolved.ignore,
+            clusters: resolved.clusters,
+            peerings: resolved.peerings,
+            ..Desired::default()
+        };
+        self.load_entries(&mut desired, &ignore, resolved.peerings_complete);
+        self.stray_folders(&desired, &ignore);
+        Some(desired)
+    }
+
+    /// The workspace file of the root folder and its format; a problem when there is not
+    /// exactly one.
+    fn workspace_file(&mut self) -> Option<(PathBuf, Format)> {
         if !self.root.is_dir() {
             let what = if self.root.exists() {
                 "is not a folder"
@@ -102,14 +135,14 @@ impl Loader<'_> {
             )));
             return None;
         }
-        let (path, format) = match discover::workspace_file(self.root) {
-            WorkspaceFile::One(path, format) => (path, format),
+        match discover::workspace_file(self.root) {
+            WorkspaceFile::One(path, format) => Some((path, format)),
             WorkspaceFile::None => {
                 self.diags.push(
                     Diagnostic::error(format!("no workspace file in `{}`", self.root.display()))
                         .help("create `meshplan.hcl` or `meshplan.toml` with the clusters and their peerings"),
                 );
-                return None;
+                None
             }
             WorkspaceFile::Both => {
                 let [hcl, toml] = discover::WORKSPACE_FILES.map(|name| self.root.join(name));
@@ -119,44 +152,36 @@ impl Loader<'_> {
                         .also(&toml, 0..0, "")
                         .help("keep one workspace file"),
                 );
-                return None;
+                None
             }
-        };
-        let rel = PathBuf::from(path.file_name()?);
-        let before = self.diags.len();
-        let parsed = self.parse(rel, format);
-        self.redact_token_lines(&path, before);
-        let mut file = parsed?;
-        resolve::refuse_literal_tokens(&mut file, &mut self.diags);
-        let raw: RawWorkspace = match deserialize::from_node(&file.tree) {
-            Ok(raw) => raw,
-            Err(problem) => {
-                let diagnostic = file.diagnostic(&problem);
-                let redacted = redact_value_of_key(&file, &problem, diagnostic);
-                self.diags.push(redacted);
-                return None;
-            }
-        };
-        let resolved = resolve::resolve(raw, &file, &mut self.diags);
-        let mut desired = Desired {
-            root: self.root.to_path_buf(),
-            workspace: resolved.workspace,
-            ignore: resolved.ignore,
-            clusters: resolved.clusters,
-            peerings: resolved.peerings,
-            ..Desired::default()
-        };
-        self.load_entries(&mut desired);
-        Some(desired)
+        }
     }
 
-    /// Each cluster's entries, merged, checked against its peerings; then folders that belong
-    /// to no cluster.
-    fn load_entries(&mut self, desired: &mut Desired) {
+    /// The `ignore` globs; each invalid one is a problem at its item.
+    fn ignore(&mut self, file: &Parsed, globs: &[String]) -> Ignore {
+        let (ignore, invalid) = Ignore::new(globs);
+        for (i, why) in invalid {
+            let problem = Problem::value(
+                KeyPath::root().key("ignore").index(i),
+                format!("`{}` is not a valid glob: {why}", globs[i]),
+            )
+            .with_help("globs are relative to the workspace, such as `docs/**` or `*.md`");
+            self.diags.push(file.diagnostic(&problem));
+        }
+        ignore
+    }
+
+    /// Each cluster's entries, merged, checked against its peerings. When a peering block of
+    /// the workspace file could not be read, the peers its clusters know are unknown, so entry
+    /// files are not checked for unknown peers: that would report peers the unread block may
+    /// well declare.
+    fn load_entries(&mut self, desired: &mut Desired, ignore: &Ignore, peerings_complete: bool) {
         for (name, cluster) in &desired.clusters {
             let known = peers::local_peer_names(&desired.peerings, name);
+            let found = discover::entry_files(self.root, &cluster.entries_dir, ignore);
+            self.diags.extend(found.problems);
             let mut parts = Vec::new();
-            for rel in discover::entry_files(self.root, &cluster.entries_dir) {
+            for rel in found.files {
                 let Some(format) = Format::from_path(&rel) else {
                     continue;
                 };
@@ -166,9 +191,11 @@ impl Loader<'_> {
                 match entries::entry(&mut file) {
                     Ok(entry) => {
                         let part = Part { file, entry };
-                        let problems = peers::unknown_peers(&part, name, &known);
-                        self.diags
-                            .extend(problems.iter().map(|p| part.file.diagnostic(p)));
+                        if peerings_complete {
+                            let problems = peers::unknown_peers(&part, name, &known);
+                            self.diags
+                                .extend(problems.iter().map(|p| part.file.diagnostic(p)));
+                        }
                         parts.push(part);
                     }
                     Err(diagnostics) => self.diags.extend(diagnostics),
@@ -177,23 +204,62 @@ impl Loader<'_> {
             let merged = merge::merge(&parts, &mut self.diags);
             desired.entries.insert(name.clone(), merged);
         }
+    }
+
+    /// Folders and files outside every cluster's folder that hold config entries.
+    fn stray_folders(&mut self, desired: &Desired, ignore: &Ignore) {
         let used: BTreeSet<PathBuf> = desired
             .clusters
             .values()
             .map(|c| c.entries_dir.clone())
             .collect();
         let names: Vec<&str> = desired.clusters.keys().map(String::as_str).collect();
-        for dir in discover::stray_entry_folders(self.root, &used) {
-            let shown = dir.display().to_string();
-            let mut diagnostic = Diagnostic::error(format!(
-                "folder `{shown}` holds config entries, but the workspace has no cluster `{shown}`"
-            ))
-            .at(self.root.join(&dir), 0..0, "");
-            diagnostic = match crate::suggest::closest(&shown, &names) {
-                Some(best) => diagnostic.help(format!("did you mean `{best}`? otherwise declare `cluster \"{shown}\"` or move the folder")),
-                None => diagnostic.help(format!("declare `cluster \"{shown}\"` in the workspace file, or move the folder")),
-            };
+        let strays = stray::strays(self.root, &used, ignore);
+        self.diags.extend(strays.problems);
+        for dir in strays.folders {
+            let diagnostic = stray_folder(&dir, &names).at(self.root.join(&dir), 0..0, "");
             self.diags.push(diagnostic);
+        }
+        for rel in strays.files {
+            self.stray_file(&rel);
+        }
+    }
+
+    /// A file outside every cluster's folder is reported when it holds a config entry: it
+    /// parses and has a `Kind`. Anything else there (`package.json`) is not meshplan's.
+    fn stray_file(&mut self, rel: &std::path::Path) {
+        let shown = self.root.join(rel);
+        let text = match std::fs::read_to_string(&shown) {
+            Ok(text) => text,
+            Err(error) => {
+                let message = format!("cannot read `{}`: {error}", shown.display());
+                self.diags
+                    .push(Diagnostic::error(message).at(&shown, 0..0, ""));
+                return;
+            }
+        };
+        let is_entry = Format::from_path(rel)
+            .and_then(|format| tree::parse(format, &text).ok())
+            .is_some_and(|tree| tree.get_ci("Kind").is_some());
+        if is_entry {
+            let where_ = rel
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(
+                    || "the workspace folder".to_owned(),
+                    |parent| format!("`{}`", parent.display()),
+                );
+            self.diags.push(
+                Diagnostic::error(format!(
+                    "`{}` holds a config entry, but it is in {where_}, not in a cluster's folder",
+                    rel.display()
+                ))
+                .at(&shown, 0..0, "")
+                .help(format!(
+                    "move it into the folder of the cluster it is for, or add `ignore = [\"{}\"]`",
+                    rel.display()
+                )),
+            );
         }
     }
 
@@ -245,6 +311,34 @@ impl Loader<'_> {
     }
 }
 
+/// A folder of entries that is no cluster's. At the top of the workspace it is most likely a
+/// cluster renamed or removed; deeper, a cluster whose `entries` names it was not declared.
+fn stray_folder(dir: &std::path::Path, names: &[&str]) -> Diagnostic {
+    let shown = dir.display().to_string();
+    let top = dir.components().count() == 1;
+    let diagnostic = if top {
+        Diagnostic::error(format!(
+            "folder `{shown}` holds config entries, but the workspace has no cluster `{shown}`"
+        ))
+    } else {
+        Diagnostic::error(format!(
+            "folder `{shown}` holds config entries, but it is no cluster's `entries` folder"
+        ))
+    };
+    let otherwise = format!(
+        "declare a cluster for it in the workspace file, add `ignore = [\"{shown}/**\"]` if it holds no config entries, or move the folder"
+    );
+    let otherwise = if top {
+        otherwise.replacen("a cluster for it", &format!("`cluster \"{shown}\"`"), 1)
+    } else {
+        otherwise
+    };
+    match crate::suggest::closest(&shown, names).filter(|_| top) {
+        Some(best) => diagnostic.help(format!("did you mean `{best}`? otherwise {otherwise}")),
+        None => diagnostic.help(otherwise),
+    }
+}
+
 /// A diagnostic for a syntax error in the file shown as `shown`.
 pub(crate) fn syntax_diagnostic(shown: &Path, error: tree::SyntaxError) -> Diagnostic {
     let diagnostic = Diagnostic::error(error.message).at(shown, error.span, "");
@@ -263,5 +357,66 @@ fn redact_value_of_key(file: &Parsed, problem: &Problem, diagnostic: Diagnostic)
     match file.tree.find(&problem.path) {
         Some((node, _)) => diagnostic.redact(&file.shown, node.span.clone()),
         None => diagnostic,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A workspace whose cluster `cluster-01` has `web.hcl`: a symlink to `shared/web.hcl`, or a
+    /// copy of it.
+    fn workspace_with_entry(linked: bool) -> (tempfile::TempDir, Desired) {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let root = dir.path();
+        let write = |rel: &str, text: &str| {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("a folder");
+            std::fs::write(path, text).expect("a file");
+        };
+        write(
+            "meshplan.hcl",
+            "workspace = \"w\"\nignore = [\"shared/**\"]\ncluster \"cluster-01\" {}\n",
+        );
+        let entry = "Kind = \"service-defaults\"\nName = \"web\"\nProtocol = \"http\"\n";
+        write("shared/web.hcl", entry);
+        if linked {
+            std::fs::create_dir(root.join("cluster-01")).expect("a folder");
+            std::os::unix::fs::symlink("../shared/web.hcl", root.join("cluster-01/web.hcl"))
+                .expect("a symlink");
+        } else {
+            write("cluster-01/web.hcl", entry);
+        }
+        let desired = load(root).unwrap_or_else(|failure| {
+            panic!(
+                "{}",
+                diagnostic::render_text(&failure.diagnostics, &failure.sources, false)
+            )
+        });
+        (dir, desired)
+    }
+
+    #[test]
+    fn a_symlinked_entry_loads_like_a_copy_of_its_target() {
+        let (_linked_dir, linked) = workspace_with_entry(true);
+        let (_copied_dir, copied) = workspace_with_entry(false);
+        assert_eq!(linked.entries["cluster-01"].len(), 1);
+        assert_eq!(linked.entries, copied.entries);
+        assert_eq!(linked.clusters, copied.clusters);
+        assert_eq!(
+            digest::digest(&linked).expect("a digest"),
+            digest::digest(&copied).expect("a digest")
+        );
+    }
+
+    #[test]
+    fn the_digest_covers_a_link_s_target_but_not_ignored_files() {
+        let (dir, desired) = workspace_with_entry(true);
+        let before = digest::digest(&desired).expect("a digest");
+        std::fs::write(dir.path().join("shared/notes.hcl"), "not an entry").expect("a file");
+        assert_eq!(digest::digest(&desired).expect("a digest"), before);
+        let target = dir.path().join("shared/web.hcl");
+        std::fs::write(&target, "Kind = \"service-defaults\"\nName = \"web\"\n").expect("a file");
+        assert_ne!(digest::digest(&desired).expect("a digest"), before);
     }
 }

@@ -1,5 +1,5 @@
 //! The workspace file (`meshplan.hcl` or `meshplan.toml`) as written: one serde model for both
-//! formats, checked for shape only. [`super::resolve`] turns it into [`crate::model::Desired`].
+//! formats, checked for shape only. `resolve` turns it into [`crate::model::Desired`].
 //!
 //! These types are also the source of `schemas/meshplan.schema.json`.
 

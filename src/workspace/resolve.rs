@@ -1,12 +1,17 @@
 //! The workspace file, resolved: defaults applied and every cross-check done, from
-//! [`RawWorkspace`] to the clusters and peerings of [`crate::model::Desired`].
+//! the workspace file's [`Parts`] to the clusters and peerings of [`crate::model::Desired`].
+//!
+//! A cluster block that could be read only in part still becomes a cluster, so that its entry
+//! files are checked, but its own cross-checks are not reported: they would be about values
+//! that are missing only because they could not be read.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, PathBuf};
 
 use super::Parsed;
 use super::diagnostic::Diagnostic;
-use super::raw::{RawCluster, RawPeering, RawTls, RawWorkspace};
+use super::parts::Parts;
+use super::raw::{RawCluster, RawPeering, RawTls};
 use super::tree::{Node, Value};
 use crate::model::{
     ClusterSpec, MARK_KEYS, Path, PeeringSide, PeeringSpec, Problem, TlsSpec, TokenSource,
@@ -100,35 +105,52 @@ pub struct Resolved {
     pub ignore: Vec<String>,
     pub clusters: BTreeMap<String, ClusterSpec>,
     pub peerings: Vec<PeeringSpec>,
+    /// Whether every peering block of the file was read: only then are the peer names of each
+    /// cluster known (see [`Parts::peerings_complete`]).
+    pub peerings_complete: bool,
 }
 
-/// Clusters and peerings from the raw workspace file; problems go to `diags`.
-pub fn resolve(raw: RawWorkspace, file: &Parsed, diags: &mut Vec<Diagnostic>) -> Resolved {
+/// Clusters and peerings from the workspace file's parts; problems go to `diags`.
+pub fn resolve(parts: Parts, file: &Parsed, diags: &mut Vec<Diagnostic>) -> Resolved {
     let mut problems = Vec::new();
-    let workspace = workspace_name(raw.workspace, file, &mut problems);
-    let clusters: BTreeMap<String, ClusterSpec> = raw
-        .cluster
+    let workspace = match parts.top.workspace {
+        None if parts.workspace_written => String::new(),
+        name => workspace_name(name, file, &mut problems),
+    };
+    let mut unreported = Vec::new();
+    let clusters: BTreeMap<String, ClusterSpec> = parts
+        .clusters
         .into_iter()
-        .map(|(name, raw)| {
-            let path = Path::root().key("cluster").key(&name);
-            let spec = cluster(&name, raw, &path, &mut problems);
-            (name, spec)
+        .map(|part| {
+            let path = Path::root().key("cluster").key(&part.name);
+            let found = if part.complete {
+                &mut problems
+            } else {
+                &mut unreported
+            };
+            let spec = cluster(&part.name, part.raw, &path, found);
+            (part.name, spec)
         })
         .collect();
     overlapping_entries(&clusters, &mut problems);
-    let peerings = raw
-        .peering
+    let read = parts.peerings.len();
+    let peerings = parts
+        .peerings
         .into_iter()
-        .enumerate()
-        .filter_map(|(i, raw)| peering(raw, &clusters, &peering_path(file, i), &mut problems))
+        .filter_map(|(i, raw)| {
+            let spec = peering(raw, &clusters, &peering_path(file, i), &mut problems)?;
+            Some((i, spec))
+        })
         .collect::<Vec<_>>();
     duplicate_peer_names(&peerings, file, &mut problems);
     diags.extend(problems.iter().map(|problem| file.diagnostic(problem)));
     Resolved {
         workspace,
-        ignore: raw.ignore,
+        ignore: parts.top.ignore,
         clusters,
-        peerings,
+        // A peering refused here (a cluster peering with itself) names no peers either.
+        peerings_complete: parts.peerings_complete && peerings.len() == read,
+        peerings: peerings.into_iter().map(|(_, spec)| spec).collect(),
     }
 }
 
@@ -482,10 +504,16 @@ fn check_meta(meta: &BTreeMap<String, String>, path: &Path, problems: &mut Vec<P
     }
 }
 
-/// Two peerings with the same local name on one cluster would be one peering in Consul.
-fn duplicate_peer_names(peerings: &[PeeringSpec], file: &Parsed, problems: &mut Vec<Problem>) {
+/// Two peerings with the same local name on one cluster would be one peering in Consul. Each
+/// peering comes with its index among the file's peering blocks.
+fn duplicate_peer_names(
+    peerings: &[(usize, PeeringSpec)],
+    file: &Parsed,
+    problems: &mut Vec<Problem>,
+) {
     let mut seen: HashMap<(&str, Option<&str>, &str), usize> = HashMap::new();
-    for (i, peering) in peerings.iter().enumerate() {
+    for (i, peering) in peerings {
+        let i = *i;
         for side in peering.our_sides() {
             let key = (
                 side.cluster.as_str(),

@@ -32,7 +32,10 @@ fn load(dir: &Path) -> Desired {
 #[test]
 fn every_example_workspace_is_valid() {
     let examples = examples();
-    assert!(examples.len() >= 2, "expected the seed examples, found {examples:?}");
+    assert!(
+        examples.len() >= 2,
+        "expected the seed examples, found {examples:?}"
+    );
     for dir in examples {
         load(&dir);
     }
@@ -50,7 +53,10 @@ fn the_toml_seed_loads_to_the_same_model_as_the_hcl_seed() {
             .entries
             .iter()
             .map(|(cluster, entries)| {
-                let entries: Vec<_> = entries.iter().map(|(key, DesiredEntry { entry, .. })| (key.clone(), entry.clone())).collect();
+                let entries: Vec<_> = entries
+                    .iter()
+                    .map(|(key, DesiredEntry { entry, .. })| (key.clone(), entry.clone()))
+                    .collect();
                 (cluster.clone(), entries)
             })
             .collect::<Vec<_>>()

@@ -7,6 +7,10 @@ mod consul_client;
 // Test-only helpers: the real-agent harness.
 mod support;
 mod validate;
+// Every example workspace is valid, and the TOML seed loads to the same model as the HCL seed.
+mod examples;
+// The committed JSON Schemas are what the code generates; example files validate against them.
+mod schemas;
 // Any model written out as HCL, TOML and JSON loads back to the same model (proptest).
 mod roundtrip;
 // Every loader, on arbitrary and mutated input, returns a model or diagnostics (proptest).

@@ -145,6 +145,7 @@ fn entry_values() -> Vec<Value> {
 
 /// The workspace an entry is loaded in: the seed's (`cluster-01` peers with `cluster-02`).
 const HOST_WORKSPACE: &str = r#"
+workspace = "host"
 cluster "cluster-01" {}
 cluster "cluster-02" {}
 peering {

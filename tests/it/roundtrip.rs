@@ -20,8 +20,8 @@ use meshplan::model::service_intentions::{
     IntentionPermission, ServiceIntentions, SourceIntention,
 };
 use meshplan::model::{
-    ClusterSpec, ConfigEntry, Desired, Document, EntryKey, PeeringSide, PeeringSpec, TlsSpec,
-    TokenSource,
+    ClusterSpec, ConfigEntry, Desired, Document, EntryKey, MARK_KEYS, PeeringSide, PeeringSpec,
+    TlsSpec, TokenSource,
 };
 use meshplan::workspace;
 use meshplan::workspace::tree::{self, Format};
@@ -241,15 +241,17 @@ fn peer_name() -> impl Strategy<Value = String> {
     "[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?"
 }
 
-/// `Meta`: up to a few pairs, keys that are sometimes HCL keywords or need quoting.
+/// `Meta`: up to a few pairs, keys that are sometimes HCL keywords or need quoting, never the
+/// keys meshplan marks what it owns with (a file may not set them).
 fn meta() -> impl Strategy<Value = BTreeMap<String, String>> {
     let key = prop_oneof![
         4 => "[a-z][a-z0-9_-]{0,12}",
-        1 => prop::sample::select(vec!["null", "true", "false", "for", "in", "if", "Kind", "managed-by"])
+        1 => prop::sample::select(vec!["null", "true", "false", "for", "in", "if", "Kind", "managed_by"])
             .prop_map(str::to_owned),
         1 => "\\PC{1,12}",
         1 => text(),
-    ];
+    ]
+    .prop_filter("meshplan's own keys", |key| !MARK_KEYS.contains(&key.as_str()));
     prop::collection::btree_map(key, text(), 0..4)
 }
 
@@ -590,6 +592,7 @@ fn document(name: String) -> impl Strategy<Value = Document> {
 /// (`cluster "a" { … }`, `peering { … }`); other serializers see a plain map and list.
 #[derive(Serialize)]
 struct WorkspaceFile {
+    workspace: String,
     #[serde(serialize_with = "hcl::ser::labeled_block")]
     cluster: BTreeMap<String, ClusterFile>,
     #[serde(
@@ -672,6 +675,8 @@ struct Peering {
 /// A workspace: its clusters and peerings, and each cluster's entries.
 #[derive(Debug, Clone)]
 struct World {
+    /// The workspace's name.
+    workspace: String,
     clusters: BTreeMap<String, Cluster>,
     peerings: Vec<Peering>,
     entries: BTreeMap<String, Vec<(ConfigEntry, Style)>>,
@@ -751,6 +756,7 @@ fn cluster(cluster_name: String) -> impl Strategy<Value = Cluster> {
                         name: cluster_name.clone(),
                         address,
                         token,
+                        // Written out only when it differs from the default, the name.
                         datacenter: datacenter.unwrap_or_else(|| cluster_name.clone()),
                         partition,
                         entries_dir,
@@ -934,9 +940,10 @@ fn world() -> impl Strategy<Value = World> {
                 .iter()
                 .map(|name| cluster_entries(local_peers(&peerings, name)))
                 .collect();
-            (clusters, entries, Just(peerings))
+            (clusters, entries, Just(peerings), workspace_name())
         })
-        .prop_map(|(clusters, entries, peerings)| World {
+        .prop_map(|(clusters, entries, peerings, workspace)| World {
+            workspace,
             entries: clusters
                 .iter()
                 .map(|c| c.spec.name.clone())
@@ -948,6 +955,11 @@ fn world() -> impl Strategy<Value = World> {
                 .collect(),
             peerings,
         })
+}
+
+/// A name `workspace = "…"` accepts: letters, digits, `-`, `_` and `.`.
+fn workspace_name() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9._-]{1,40}"
 }
 
 fn path_text(path: &Option<PathBuf>) -> Option<String> {
@@ -974,7 +986,6 @@ impl World {
                         address: spec.address.clone(),
                         token_env,
                         token_file,
-                        // Left out when it is the default, the cluster's name.
                         datacenter: (spec.datacenter != spec.name).then(|| spec.datacenter.clone()),
                         partition: spec.partition.clone(),
                         entries: explicit_entries
@@ -1012,7 +1023,11 @@ impl World {
                 },
             )
             .collect();
-        WorkspaceFile { cluster, peering }
+        WorkspaceFile {
+            workspace: self.workspace.clone(),
+            cluster,
+            peering,
+        }
     }
 
     /// Writes the workspace file and every entry, one file each. In HCL, `labeled` writes
@@ -1068,6 +1083,7 @@ fn loaded_entries(desired: &Desired) -> BTreeMap<String, BTreeMap<EntryKey, Conf
 /// A workspace whose cluster `dc1` knows the peers `dc2` (both sides ours) and `partner` (a
 /// cluster managed elsewhere, with the token handed over through a file).
 const HOST_WORKSPACE: &str = r#"
+workspace = "host"
 cluster "dc1" {}
 cluster "dc2" {}
 peering {
@@ -1328,6 +1344,7 @@ proptest! {
             .map(|(name, cluster)| (name.clone(), cluster.spec.clone()))
             .collect();
         let peerings: Vec<PeeringSpec> = world.peerings.iter().map(|p| p.spec.clone()).collect();
+        prop_assert_eq!(&desired.workspace, &world.workspace, "\n{}", scratch.dump());
         prop_assert_eq!(&desired.clusters, &clusters, "\n{}", scratch.dump());
         prop_assert_eq!(&desired.peerings, &peerings, "\n{}", scratch.dump());
         prop_assert_eq!(loaded_entries(&desired), world.expected_entries(), "\n{}", scratch.dump());

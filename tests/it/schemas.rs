@@ -39,22 +39,40 @@ fn schema_for(file: &Path, json: &serde_json::Value) -> Option<&'static str> {
 fn example_toml_and_json_files_validate_against_the_schemas() {
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut checked = 0;
-    for entry in walkdir::WalkDir::new(&examples).into_iter().filter_map(Result::ok) {
+    for entry in walkdir::WalkDir::new(&examples)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         let path = entry.path();
         let format = match Format::from_path(path) {
             Some(format @ (Format::Toml | Format::Json)) => format,
             _ => continue,
         };
         let text = std::fs::read_to_string(path).expect("example is readable");
-        let json = tree::parse(format, &text).expect("example parses").to_json();
-        let Some(name) = schema_for(path, &json) else { continue };
-        let schema: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(schemas_dir().join(name)).expect("schema exists"))
-                .expect("schema is JSON");
+        let json = tree::parse(format, &text)
+            .expect("example parses")
+            .to_json();
+        let Some(name) = schema_for(path, &json) else {
+            continue;
+        };
+        let schema: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(schemas_dir().join(name)).expect("schema exists"),
+        )
+        .expect("schema is JSON");
         let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-        let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-        assert!(errors.is_empty(), "{} does not match {name}: {errors:#?}", path.display());
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{} does not match {name}: {errors:#?}",
+            path.display()
+        );
         checked += 1;
     }
-    assert!(checked >= 3, "expected to check the seed-toml files, checked {checked}");
+    assert!(
+        checked >= 3,
+        "expected to check the seed-toml files, checked {checked}"
+    );
 }

@@ -57,7 +57,9 @@ fn locations(report: &str) -> impl Iterator<Item = &str> {
 fn location_problem(location: &str) -> Option<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let Some((file, line, column)) = split_location(location) else {
-        return (!root.join(location).exists()).then(|| format!("`{location}` does not exist"));
+        // A link that leads nowhere is itself the place of the problem: it need not resolve.
+        let missing = root.join(location).symlink_metadata().is_err();
+        return missing.then(|| format!("`{location}` does not exist"));
     };
     let Ok(source) = std::fs::read_to_string(root.join(file)) else {
         return Some(format!("`{location}`: `{file}` is not a readable file"));
@@ -218,4 +220,67 @@ fn json_output_locates_every_problem() {
     json_locations.sort();
     text_locations.sort_unstable();
     assert_eq!(json_locations, text_locations);
+}
+
+/// A cluster folder that cannot be read is an error naming it, never "0 config entries". Root
+/// reads a folder whatever its mode, so when the tests run as root (as in CI) the binary runs as
+/// `nobody` through `setpriv`; without `setpriv` the test fails rather than pass unchecked.
+#[test]
+fn an_unreadable_cluster_folder_is_an_error_naming_it() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let mode = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    };
+    // Under the system's temporary folder, which every user can enter, unlike the checkout.
+    let dir = tempfile::tempdir_in(std::env::temp_dir()).expect("a temporary folder");
+    let root = dir.path();
+    mode(root, 0o755);
+    std::fs::write(
+        root.join("meshplan.hcl"),
+        "workspace = \"w\"\ncluster \"cluster-01\" {}\n",
+    )
+    .expect("the workspace file");
+    let folder = root.join("cluster-01");
+    std::fs::create_dir(&folder).expect("the cluster folder");
+    std::fs::write(
+        folder.join("web.hcl"),
+        "Kind = \"service-defaults\"\nName = \"web\"\n",
+    )
+    .expect("an entry");
+    let binary = root.join("meshplan");
+    std::fs::copy(env!("CARGO_BIN_EXE_meshplan"), &binary).expect("a copy of the binary");
+    mode(&binary, 0o755);
+    mode(&folder, 0o000);
+
+    let as_root = std::fs::metadata("/proc/self").expect("/proc").uid() == 0;
+    let mut command = if as_root {
+        let mut setpriv = std::process::Command::new("setpriv");
+        setpriv
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&binary);
+        setpriv
+    } else {
+        std::process::Command::new(&binary)
+    };
+    let output = command
+        .arg("validate")
+        .arg(root)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("meshplan runs (as root, through setpriv)");
+    mode(&folder, 0o755);
+
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let named = format!("cannot read `{}`", folder.display());
+    assert!(stderr.contains(&named), "{stderr}");
+}
+
+/// The kinds refresh lists on every cluster (to find what meshplan owns) are kinds an entry
+/// file may name: the two lists are kept in different layers and must not drift apart.
+#[test]
+fn every_kind_refresh_lists_is_a_kind_entry_files_may_name() {
+    for kind in meshplan::consul::MANAGEABLE_KINDS {
+        assert!(meshplan::model::kinds::is_known(kind), "{kind}");
+    }
 }

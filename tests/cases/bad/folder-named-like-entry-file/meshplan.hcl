@@ -1,0 +1,14 @@
+workspace = "folder-named-like-entry-file"
+
+cluster "cluster-01" {
+  address = "http://127.0.0.1:8500"
+}
+
+cluster "cluster-02" {
+  address = "http://127.0.0.1:9500"
+}
+
+peering {
+  acceptor = "cluster-01"
+  dialer   = "cluster-02"
+}

@@ -1,0 +1,4 @@
+Kind     = "service-defaults"
+Name     = "frontend-service"
+Protocol = "http"
+protocol = "grpc"

@@ -1,0 +1,1 @@
+../../unknown-kind-typo/cluster-01/frontend-defaults.hcl

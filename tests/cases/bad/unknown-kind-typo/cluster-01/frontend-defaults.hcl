@@ -1,0 +1,3 @@
+Kind     = "service-defualts"
+Name     = "frontend-service"
+Protocol = "http"

@@ -1,0 +1,2 @@
+Kind = "service-defualts"
+Name = "draft"

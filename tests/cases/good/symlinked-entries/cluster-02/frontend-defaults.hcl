@@ -1,0 +1,1 @@
+../shared/frontend-defaults.hcl
