@@ -38,7 +38,7 @@ pub use config_entry::{EntryList, entry_key};
 pub use env::Env;
 pub use error::{ConfigProblem, Error, TransportFailure};
 pub use peering::{Establish, GenerateToken, PeeringWire, RemoteWire, StreamStatusWire};
-pub use refresh::{MANAGEABLE_KINDS, RefreshError, RefreshFailure, kinds_to_list, refresh};
+pub use refresh::{RefreshError, RefreshFailure, kinds_to_list, refresh};
 pub use retry::RetryPolicy;
 
 /// Names of Consul's client environment variables, for callers that document or check them.

@@ -9,7 +9,7 @@
 //! meshplan keeps no state of its own: what it owns is marked in the live objects
 //! (`Meta["managed-by"] = "meshplan"`). An entry applied earlier whose kind the files no longer
 //! name must still be found to be deleted, so every cluster lists every kind Consul CE knows
-//! ([`MANAGEABLE_KINDS`]) plus any other kind its files name. That costs one request per kind
+//! ([`kinds_to_list`]) plus any other kind its files name. That costs one request per kind
 //! per cluster, about twenty, however many entries there are.
 //!
 //! A kind the agent refuses as unknown (an older Consul, or an Enterprise-only kind on CE:
@@ -31,39 +31,15 @@ use super::client::Client;
 use super::config_entry::EntryList;
 use super::error::Error;
 use crate::model::workspace::Desired;
-use crate::model::{DesiredEntry, EntryKey, Live, LiveCluster};
+use crate::model::{DesiredEntry, EntryKey, Live, LiveCluster, kinds};
 
-/// Every config entry kind Consul CE 1.22 knows (`structs.AllConfigEntryKinds`), except
-/// `bound-api-gateway`, which only Consul's own controller writes, plus the Enterprise-only
-/// `control-plane-request-limit` (refused by CE, so treated as empty there).
-pub const MANAGEABLE_KINDS: &[&str] = &[
-    "service-defaults",
-    "proxy-defaults",
-    "service-router",
-    "service-splitter",
-    "service-resolver",
-    "ingress-gateway",
-    "terminating-gateway",
-    "service-intentions",
-    "mesh",
-    "exported-services",
-    "sameness-group",
-    "api-gateway",
-    "http-route",
-    "tcp-route",
-    "file-system-certificate",
-    "inline-certificate",
-    "jwt-provider",
-    "control-plane-request-limit",
-];
-
-/// The kinds to list for a cluster whose files declare `desired` (if any): every kind of
-/// [`MANAGEABLE_KINDS`] and every other kind the files name.
+/// The kinds to list for a cluster whose files declare `desired` (if any): every kind a
+/// workspace may manage ([`kinds::manageable`]: what Consul's `structs.AllConfigEntryKinds`
+/// holds, but `bound-api-gateway`, which only Consul's controller writes; Enterprise-only kinds
+/// included, which CE refuses and so are treated as empty there) and every other kind the files
+/// name.
 pub fn kinds_to_list(desired: Option<&BTreeMap<EntryKey, DesiredEntry>>) -> BTreeSet<String> {
-    let mut kinds: BTreeSet<String> = MANAGEABLE_KINDS
-        .iter()
-        .map(|&kind| kind.to_owned())
-        .collect();
+    let mut kinds: BTreeSet<String> = kinds::manageable().map(str::to_owned).collect();
     kinds.extend(
         desired
             .into_iter()
@@ -304,7 +280,7 @@ mod tests {
     #[test]
     fn every_manageable_kind_is_listed_even_when_the_files_name_none() {
         let kinds = kinds_to_list(None);
-        assert_eq!(kinds.len(), MANAGEABLE_KINDS.len());
+        assert_eq!(kinds.len(), kinds::manageable().count());
         assert!(kinds.contains("exported-services") && kinds.contains("service-intentions"));
     }
 
@@ -316,14 +292,14 @@ mod tests {
             desired_entry("some-future-kind", "y"),
         ]);
         let kinds = kinds_to_list(Some(&entries));
-        assert_eq!(kinds.len(), MANAGEABLE_KINDS.len() + 1);
+        assert_eq!(kinds.len(), kinds::manageable().count() + 1);
         assert!(kinds.contains("some-future-kind"));
     }
 
     #[test]
     fn the_kinds_are_distinct_and_never_the_controller_owned_one() {
-        let distinct: BTreeSet<&str> = MANAGEABLE_KINDS.iter().copied().collect();
-        assert_eq!(distinct.len(), MANAGEABLE_KINDS.len());
+        let distinct: BTreeSet<&str> = kinds::manageable().collect();
+        assert_eq!(distinct.len(), kinds::manageable().count());
         assert!(!distinct.contains("bound-api-gateway"));
     }
 }

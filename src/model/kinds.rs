@@ -34,6 +34,17 @@ pub const KNOWN_KINDS: &[&str] = &[
     "jwt-provider",
 ];
 
+/// Kinds only Consul's own controllers write: never declared in files, never listed.
+pub const CONTROLLER_KINDS: &[&str] = &["bound-api-gateway"];
+
+/// The kinds a workspace may manage: every known kind but [`CONTROLLER_KINDS`].
+pub fn manageable() -> impl Iterator<Item = &'static str> {
+    KNOWN_KINDS
+        .iter()
+        .copied()
+        .filter(|kind| !CONTROLLER_KINDS.contains(kind))
+}
+
 /// Whether Consul knows `kind`, compared exactly as Consul does.
 pub fn is_known(kind: &str) -> bool {
     KNOWN_KINDS.contains(&kind)

@@ -9,9 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use meshplan::consul::{
-    Client, Env, Error, Establish, GenerateToken, MANAGEABLE_KINDS, RefreshFailure, refresh,
-};
+use meshplan::consul::{Client, Env, Error, Establish, GenerateToken, RefreshFailure, refresh};
 use meshplan::model::{ClusterSpec, Desired, LivePeering, Owner, PeeringState, TokenSource};
 use serde_json::{Value, json};
 
@@ -150,7 +148,7 @@ async fn refresh_makes_the_same_number_of_requests_per_cluster_whatever_the_entr
     let desired = desired(&agents);
     // One agent/self, one peering list and one list per kind, the refused Enterprise kind
     // included: nothing per entry.
-    let expected = (2 + MANAGEABLE_KINDS.len()) as u64;
+    let expected = (2 + meshplan::model::kinds::manageable().count()) as u64;
 
     let empty = clients(&agents);
     let live = refresh(&empty, &desired).await.expect("a refresh");

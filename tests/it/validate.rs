@@ -277,10 +277,10 @@ fn an_unreadable_cluster_folder_is_an_error_naming_it() {
 }
 
 /// The kinds refresh lists on every cluster (to find what meshplan owns) are kinds an entry
-/// file may name: the two lists are kept in different layers and must not drift apart.
+/// file may name.
 #[test]
 fn every_kind_refresh_lists_is_a_kind_entry_files_may_name() {
-    for kind in meshplan::consul::MANAGEABLE_KINDS {
-        assert!(meshplan::model::kinds::is_known(kind), "{kind}");
+    for kind in meshplan::consul::kinds_to_list(None) {
+        assert!(meshplan::model::kinds::is_known(&kind), "{kind}");
     }
 }
