@@ -14,7 +14,7 @@
 
 use std::ops::Range;
 
-use super::super::{Errors, MAX_DEPTH, Node, SyntaxError, Value};
+use super::super::{Errors, MAX_DEPTH, Node, SyntaxError, Value, line_of};
 use super::body::{Body, Key};
 use super::lex::{Kind, Lexer, Token};
 
@@ -59,6 +59,7 @@ impl<'t> Parser<'t> {
     /// Items until the end of the file, or until the `}` closing the `{` at `open` (left for
     /// the caller to take).
     fn body(&mut self, depth: usize, open: Option<&Range<usize>>) -> Result<Body, SyntaxError> {
+        let text = self.text;
         let mut body = Body::default();
         loop {
             let token = self.peek()?;
@@ -69,7 +70,10 @@ impl<'t> Parser<'t> {
                     return Err(SyntaxError::new(token.span.clone(), "unexpected `}`")
                         .with_help("there is no `{` for it to close"));
                 }
-                _ => self.item(&mut body, depth)?,
+                (Kind::Ident | Kind::String(_) | Kind::Bool(_), _) => {
+                    self.item(&mut body, depth)?
+                }
+                (_, open) => return Err(expected_key(token, open, text)),
             }
             if self.peek()?.kind == Kind::Comma {
                 self.next()?;
@@ -228,6 +232,19 @@ fn not_a_value(token: &Token, text: &str) -> SyntaxError {
         ),
         _ => error,
     }
+}
+
+fn expected_key(token: &Token, open: Option<&Range<usize>>, text: &str) -> SyntaxError {
+    let found = describe(token, text);
+    let Some(open) = open else {
+        return SyntaxError::new(token.span.clone(), format!("expected a key, found {found}"));
+    };
+    let message = format!("expected a key or `}}`, found {found}");
+    let help = format!(
+        "the `{{` on line {} is not closed before this",
+        line_of(text, open.start)
+    );
+    SyntaxError::new(token.span.clone(), message).with_help(help)
 }
 
 /// How a token is named in a message.

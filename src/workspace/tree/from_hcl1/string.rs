@@ -24,10 +24,10 @@ pub(super) fn quoted(text: &str, start: usize) -> Result<(String, usize), Syntax
     let mut at = start + 1;
     loop {
         let Some(c) = text.get(at..).and_then(|rest| rest.chars().next()) else {
-            return Err(unclosed(start, at));
+            return Err(unclosed(start, false));
         };
         match c {
-            '\n' => return Err(unclosed(start, at)),
+            '\n' => return Err(unclosed(start, false)),
             '"' => return Ok((value, at + 1)),
             '\\' => {
                 let (decoded, end) = escape(text, at)?;
@@ -47,12 +47,16 @@ pub(super) fn quoted(text: &str, start: usize) -> Result<(String, usize), Syntax
     }
 }
 
-fn unclosed(start: usize, at: usize) -> SyntaxError {
-    SyntaxError::new(start..start + 1, "this string is not closed on its line").with_help(
-        format!(
-            "end it with `\"` before the end of the line (byte {at}); for text on several lines use a heredoc, `<<EOF`"
-        ),
-    )
+fn unclosed(start: usize, inside_template: bool) -> SyntaxError {
+    let help = match inside_template {
+        false => {
+            "end it with `\"` on the same line; for text on several lines use a heredoc, `<<EOF`"
+        }
+        true => {
+            "a `${` in a string runs to its `}`, quotes included, and HCL1 has no escape for it"
+        }
+    };
+    SyntaxError::new(start..start + 1, "this string is not closed on its line").with_help(help)
 }
 
 /// The end of the `${ … }` starting at `at`: braces are counted, quotes do not end the string,
@@ -62,10 +66,10 @@ fn interpolation(text: &str, at: usize, string_start: usize) -> Result<usize, Sy
     let mut pos = at + 2;
     while depth > 0 {
         let Some(c) = text.get(pos..).and_then(|rest| rest.chars().next()) else {
-            return Err(unclosed(string_start, pos));
+            return Err(unclosed(string_start, true));
         };
         match c {
-            '\n' => return Err(unclosed(string_start, pos)),
+            '\n' => return Err(unclosed(string_start, true)),
             '{' => depth += 1,
             '}' => depth -= 1,
             '\\' => {

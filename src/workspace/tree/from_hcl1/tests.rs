@@ -304,6 +304,10 @@ fn syntax_errors_point_at_the_offending_token() {
     check_error("a {\n b = 1\n", "{", "this `{` is not closed");
     check_error("a = 1\n}\n", "}", "unexpected `}`");
     check_error("a = 1,, b = 2\n", ",", "expected a key");
+    let text = "a = [\n  { b = 1\n]\n";
+    check_error(text, "]", "expected a key or `}`, found `]`");
+    let help = errors(text)[0].help.clone().unwrap_or_default();
+    assert_eq!(help, "the `{` on line 2 is not closed before this");
     check_error("true = 1\n", "true", "cannot be keys");
     check_error("a : 1\n", ":", "found `:`");
     check_error("a = 1 + 2\n", "+", "expected a key, found `+`");
