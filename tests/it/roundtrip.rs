@@ -590,6 +590,7 @@ fn document(name: String) -> impl Strategy<Value = Document> {
 /// (`cluster "a" { … }`, `peering { … }`); other serializers see a plain map and list.
 #[derive(Serialize)]
 struct WorkspaceFile {
+    workspace: String,
     #[serde(serialize_with = "hcl::ser::labeled_block")]
     cluster: BTreeMap<String, ClusterFile>,
     #[serde(
@@ -1012,7 +1013,11 @@ impl World {
                 },
             )
             .collect();
-        WorkspaceFile { cluster, peering }
+        WorkspaceFile {
+            workspace: "roundtrip".to_owned(),
+            cluster,
+            peering,
+        }
     }
 
     /// Writes the workspace file and every entry, one file each. In HCL, `labeled` writes
@@ -1068,6 +1073,7 @@ fn loaded_entries(desired: &Desired) -> BTreeMap<String, BTreeMap<EntryKey, Conf
 /// A workspace whose cluster `dc1` knows the peers `dc2` (both sides ours) and `partner` (a
 /// cluster managed elsewhere, with the token handed over through a file).
 const HOST_WORKSPACE: &str = r#"
+workspace = "roundtrip"
 cluster "dc1" {}
 cluster "dc2" {}
 peering {
