@@ -15,5 +15,7 @@ mod never_panics;
 mod plan;
 // Ownership between workspaces and the guards against the wrong folder, agent or plan file.
 mod ownership;
+// Config-entry HCL files read by meshplan and by `consul config write` give the same entries.
+mod dialect;
 // `apply` against real Consul agents: the seed, idempotence, conflicts, token files, ACLs.
 mod apply;
