@@ -33,6 +33,11 @@
 //! - Escapes that make bytes that are not UTF-8, and surrogates: Consul would store U+FFFD.
 //! - `null`, identifiers as values, and operators: HCL1 has no such values either.
 //! - A heredoc without a name (`<<` then a newline), which HCL1 reads in surprising ways.
+//! - Blocks of one key with different numbers of labels, and the same labels twice, as
+//!   `from_hcl.rs` refuses them: HCL1's decoder mixes such blocks in ways no file means.
+//!
+//! Beyond ASCII, identifiers take Rust's alphabetic and numeric characters, a little more than
+//! Go's letters and digits (see `from_hcl1/lex.rs`).
 //!
 //! # Guarantees
 //! Never panics, never nests deeper than [`MAX_DEPTH`](super::MAX_DEPTH), and reads the text in

@@ -259,7 +259,9 @@ fn illegal(at: usize, c: char) -> SyntaxError {
     SyntaxError::new(span, message)
 }
 
-/// Go's `unicode.IsLetter` beyond ASCII, as HCL1's scanner uses it.
+/// A letter as HCL1's scanner sees one. Beyond ASCII, Rust's `Alphabetic` stands in for Go's
+/// `unicode.IsLetter` and `is_numeric` for `unicode.IsDigit`; both are a little wider (letter
+/// numbers and a few marks), so a few identifiers Consul refuses are read here.
 pub(super) fn is_letter(c: char) -> bool {
     c.is_ascii_alphabetic() || c == '_' || (!c.is_ascii() && c.is_alphabetic())
 }
