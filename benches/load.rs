@@ -309,7 +309,7 @@ fn entry_files(root: &Path, clusters: usize) -> Vec<(PathBuf, tree::Format)> {
     (0..clusters)
         .flat_map(|c| discover::entry_files(root, Path::new(&cluster_name(c))))
         .filter_map(|rel| {
-            let format = tree::Format::from_path(&rel)?;
+            let format = tree::Format::for_entry_file(&rel)?;
             Some((root.join(rel), format))
         })
         .collect()

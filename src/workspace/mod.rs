@@ -157,7 +157,7 @@ impl Loader<'_> {
             let known = peers::local_peer_names(&desired.peerings, name);
             let mut parts = Vec::new();
             for rel in discover::entry_files(self.root, &cluster.entries_dir) {
-                let Some(format) = Format::from_path(&rel) else {
+                let Some(format) = Format::for_entry_file(&rel) else {
                     continue;
                 };
                 let Some(mut file) = self.parse(rel, format) else {
