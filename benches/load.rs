@@ -314,7 +314,7 @@ fn entry_files(root: &Path, clusters: usize) -> Vec<(PathBuf, tree::Format)> {
             found.files
         })
         .filter_map(|rel| {
-            let format = tree::Format::from_path(&rel)?;
+            let format = tree::Format::for_entry_file(&rel)?;
             Some((root.join(rel), format))
         })
         .collect()

@@ -13,7 +13,7 @@ use meshplan::workspace::{self, Failure};
 /// The file extension meshplan reads `format` from.
 pub fn extension(format: Format) -> &'static str {
     match format {
-        Format::Hcl => "hcl",
+        Format::Hcl | Format::ConsulHcl => "hcl",
         Format::Toml => "toml",
         Format::Json => "json",
     }

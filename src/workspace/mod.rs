@@ -182,7 +182,7 @@ impl Loader<'_> {
             self.diags.extend(found.problems);
             let mut parts = Vec::new();
             for rel in found.files {
-                let Some(format) = Format::from_path(&rel) else {
+                let Some(format) = Format::for_entry_file(&rel) else {
                     continue;
                 };
                 let Some(mut file) = self.parse(rel, format) else {
@@ -238,7 +238,7 @@ impl Loader<'_> {
                 return;
             }
         };
-        let is_entry = Format::from_path(rel)
+        let is_entry = Format::for_entry_file(rel)
             .and_then(|format| tree::parse(format, &text).ok())
             .is_some_and(|tree| tree.get_ci("Kind").is_some());
         if is_entry {

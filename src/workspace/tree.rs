@@ -6,6 +6,9 @@
 //! from that through `serde_path_to_error`, and maps the failing path back to bytes with
 //! [`Node::span_of`]. One mechanism, one set of error positions, for every format.
 //!
+//! Config-entry `.hcl` files are read in Consul's own HCL1 dialect ([`Format::ConsulHcl`], see
+//! `tree/from_hcl1.rs`), into the same shape as HCL2 gives for the same data.
+//!
 //! HCL follows the HCL JSON spec (labels become levels of objects, see `tree/from_hcl.rs`) and accepts
 //! only literal values: meshplan files are data, not programs, so `${…}`, variables and
 //! function calls are refused where they are written instead of being passed on as strings.
@@ -22,6 +25,7 @@ use super::diagnostic::{floor_boundary, line_column};
 use crate::model::{Path, Segment};
 
 mod from_hcl;
+mod from_hcl1;
 mod from_json;
 mod from_toml;
 
@@ -82,7 +86,11 @@ impl SyntaxError {
 /// The file formats meshplan reads, for both the workspace file and config-entry files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
+    /// HCL2, for the workspace file (`meshplan.hcl`).
     Hcl,
+    /// Config-entry files: Consul's HCL1 dialect, as `consul config write` reads `.hcl` files
+    /// (see `tree/from_hcl1.rs`).
+    ConsulHcl,
     Toml,
     Json,
 }
@@ -100,6 +108,15 @@ impl Format {
         .find(|(name, _)| extension.eq_ignore_ascii_case(name))
         .map(|(_, format)| format)
     }
+
+    /// The format of a config-entry file: as [`Format::from_path`], except that `.hcl` is
+    /// Consul's HCL1 dialect ([`Format::ConsulHcl`]), the one `consul config write` reads.
+    pub fn for_entry_file(path: &std::path::Path) -> Option<Format> {
+        match Format::from_path(path)? {
+            Format::Hcl => Some(Format::ConsulHcl),
+            format => Some(format),
+        }
+    }
 }
 
 /// Parses `text` into a tree. The root of an HCL or TOML file is an object spanning `0..0` (the
@@ -111,6 +128,7 @@ impl Format {
 pub fn parse(format: Format, text: &str) -> Result<Node, Vec<SyntaxError>> {
     match format {
         Format::Hcl => from_hcl::parse(text),
+        Format::ConsulHcl => from_hcl1::parse(text),
         Format::Toml => from_toml::parse(text),
         Format::Json => from_json::parse(text),
     }
@@ -357,6 +375,11 @@ mod tests {
         assert_eq!(format("x.json"), Some(Format::Json));
         assert_eq!(format("README.md"), None);
         assert_eq!(format("hcl"), None);
+        let entry = |name: &str| Format::for_entry_file(std::path::Path::new(name));
+        assert_eq!(entry("c/web.HCL"), Some(Format::ConsulHcl));
+        assert_eq!(entry("c/web.toml"), Some(Format::Toml));
+        assert_eq!(entry("c/web.json"), Some(Format::Json));
+        assert_eq!(entry("c/README.md"), None);
     }
 
     #[test]
@@ -507,7 +530,7 @@ mod tests {
     }
 
     fn parse_all(text: &str) {
-        for format in [Format::Hcl, Format::Toml, Format::Json] {
+        for format in [Format::Hcl, Format::ConsulHcl, Format::Toml, Format::Json] {
             if let Ok(node) = parse(format, text) {
                 node.to_json();
             }

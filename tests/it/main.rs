@@ -25,5 +25,7 @@ mod saved_plans;
 mod logging;
 // `meshplan watch`: edits applied, broken edits not, drift healed, SIGTERM.
 mod watch;
+// Config-entry HCL files read by meshplan and by `consul config write` give the same entries.
+mod dialect;
 // `apply` against real Consul agents: the seed, idempotence, conflicts, token files, ACLs.
 mod apply;

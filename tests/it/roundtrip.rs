@@ -208,6 +208,19 @@ fn text() -> impl Strategy<Value = String> {
         "hcl-rs cannot write `$` or `%` before `${` or `%{`",
         |text| !hcl_rs_mangles(text),
     )
+    .prop_filter(
+        "HCL1 entry files cannot hold hcl-rs's `$${` and `%%{`",
+        |text| !has_template_marker(text),
+    )
+}
+
+/// Whether `text` holds `${` or `%{`. Config-entry `.hcl` files are read in Consul's HCL1
+/// dialect, which has no escape for them: hcl-rs writes `$${` and `%%{`, which HCL1 reads as
+/// written (`$` then a literal `${…}` that runs to the next `}`, across quotes). Such text is
+/// kept out of the generated models; HCL1's own reading of `${` is checked against real Consul
+/// in `dialect.rs`.
+fn has_template_marker(text: &str) -> bool {
+    text.contains("${") || text.contains("%{")
 }
 
 /// Whether hcl-rs 0.20 may write `text` as an HCL string that reads back as something else:
@@ -234,6 +247,7 @@ fn name() -> impl Strategy<Value = String> {
         1 => "\\PC{1,8}",
     ]
     .prop_filter("no wildcard", |name| !name.contains('*'))
+    .prop_filter("no `${` or `%{`", |name| !has_template_marker(name))
 }
 
 /// A valid Consul peering name, as cluster names must be.
@@ -242,7 +256,10 @@ fn peer_name() -> impl Strategy<Value = String> {
 }
 
 /// `Meta`: up to a few pairs, keys that are sometimes HCL keywords or need quoting, never the
-/// keys meshplan marks what it owns with (a file may not set them).
+/// keys meshplan marks what it owns with (a file may not set them). hcl-rs writes a key bare
+/// when HCL2 allows it, and HCL2 identifiers may hold combining marks that HCL1's (Consul's)
+/// identifiers may not, so keys with other non-ASCII characters than letters and digits are
+/// left out.
 fn meta() -> impl Strategy<Value = BTreeMap<String, String>> {
     let key = prop_oneof![
         4 => "[a-z][a-z0-9_-]{0,12}",
@@ -251,7 +268,11 @@ fn meta() -> impl Strategy<Value = BTreeMap<String, String>> {
         1 => "\\PC{1,12}",
         1 => text(),
     ]
-    .prop_filter("meshplan's own keys", |key| !MARK_KEYS.contains(&key.as_str()));
+    .prop_filter("meshplan's own keys", |key| !MARK_KEYS.contains(&key.as_str()))
+    .prop_filter("no `${` or `%{`", |key| !has_template_marker(key))
+    .prop_filter("an HCL1 identifier if written bare", |key| {
+        key.chars().all(|c| c.is_ascii() || c.is_alphanumeric())
+    });
     prop::collection::btree_map(key, text(), 0..4)
 }
 
