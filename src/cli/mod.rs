@@ -3,6 +3,7 @@
 
 mod apply;
 mod clusters;
+mod completions;
 mod logging;
 mod plan;
 mod saved;
@@ -18,10 +19,18 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// Keep Consul cluster peering, exported services and intentions in reviewed files.
 #[derive(Debug, Parser)]
-#[command(name = "meshplan", version, about, propagate_version = true)]
+#[command(
+    name = "meshplan",
+    version = env!("MESHPLAN_VERSION"),
+    about,
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Run as if meshplan was started in DIR (as `git -C`, `terraform -chdir`)
+    #[arg(short = 'C', value_name = "DIR", global = true)]
+    chdir: Option<PathBuf>,
     #[command(flatten)]
     log: logging::LogArgs,
 }
@@ -38,18 +47,32 @@ enum Command {
     Show(show::Args),
     /// Keep the workspace applied as the files change and the clusters drift (a daemon)
     Watch(watch::Args),
-    /// Write the JSON Schemas of the workspace file, the typed config entries and plans
+    /// Print (or write) the JSON Schemas of the workspace file, the typed config entries and plans
     Schema(schema::Args),
+    /// Print the completion script for a shell: `source <(meshplan completions bash)`
+    Completions(completions::Args),
+    /// Print the man page (roff)
+    Man,
 }
 
-/// How `validate` and `plan` print what they found.
+/// How `plan` and `show` print a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     /// For people at a terminal.
     Text,
-    /// For pull-request comments (plan and show only).
+    /// For pull-request comments.
     Markdown,
     /// For programs.
+    Json,
+}
+
+/// How `validate` prints what it found: Markdown has nothing to add there, so it is refused
+/// rather than taken as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// For people at a terminal.
+    Text,
+    /// For programs, editors and CI annotations.
     Json,
 }
 
@@ -70,6 +93,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // The daemon says what it does by default; one-shot commands only warn.
     let daemon = matches!(cli.command, Command::Watch(_));
     logging::init(&cli.log, daemon);
+    if let Some(dir) = &cli.chdir {
+        std::env::set_current_dir(dir)
+            .map_err(|error| anyhow::anyhow!("cannot change to `{}`: {error}", dir.display()))?;
+    }
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Plan(args) => runtime()?.block_on(plan::run(&args)),
@@ -77,6 +104,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show(args) => show::run(&args),
         Command::Watch(args) => runtime()?.block_on(watch::run(&args)),
         Command::Schema(args) => schema::run(&args),
+        Command::Completions(args) => completions::run(&args),
+        Command::Man => completions::man(),
     }
 }
 

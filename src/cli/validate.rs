@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use super::{Format, WorkspaceArg};
+use super::{ReportFormat, WorkspaceArg};
 use crate::workspace::{self, Failure, diagnostic};
 
 #[derive(Debug, clap::Args)]
@@ -11,8 +11,8 @@ pub(super) struct Args {
     #[command(flatten)]
     workspace: WorkspaceArg,
     /// How to print problems: text or json
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
 }
 
 pub(super) fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -20,7 +20,7 @@ pub(super) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let loaded = workspace::load(dir);
     let mut stdout = anstream::stdout();
     match (&loaded, args.format) {
-        (Ok(desired), Format::Text | Format::Markdown) => {
+        (Ok(desired), ReportFormat::Text) => {
             let entries: usize = desired.entries.values().map(|e| e.len()).sum();
             writeln!(
                 stdout,
@@ -31,8 +31,8 @@ pub(super) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 count(entries, "config entry"),
             )?;
         }
-        (Err(failure), Format::Text | Format::Markdown) => print_failure(failure)?,
-        (loaded, Format::Json) => {
+        (Err(failure), ReportFormat::Text) => print_failure(failure)?,
+        (loaded, ReportFormat::Json) => {
             let json = match loaded {
                 Ok(_) => diagnostic::render_json(&[], &diagnostic::Sources::new()),
                 Err(failure) => diagnostic::render_json(&failure.diagnostics, &failure.sources),

@@ -27,5 +27,7 @@ mod logging;
 mod watch;
 // Config-entry HCL files read by meshplan and by `consul config write` give the same entries.
 mod dialect;
+// Command-line conventions: version, completions, man page, -C, formats, schema on stdout.
+mod cli;
 // `apply` against real Consul agents: the seed, idempotence, conflicts, token files, ACLs.
 mod apply;
