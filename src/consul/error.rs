@@ -20,7 +20,11 @@ pub enum Error {
     },
 
     /// No HTTP response: the connection, TLS or the response body failed, or time ran out.
-    #[error("cluster {cluster:?}: {method} {path}: {}{address}: {reason}", failure.verb())]
+    #[error(
+        "cluster {cluster:?}: {method} {path}: {}{address}: {reason}{}",
+        failure.verb(),
+        hint_line(transport_hint(reason))
+    )]
     Transport {
         cluster: String,
         method: Method,
@@ -131,6 +135,34 @@ fn shown_address(address: &str) -> String {
     format!(" `{address}`")
 }
 
+/// What to do about a transport failure whose cause says where people usually get stuck.
+fn transport_hint(reason: &str) -> Option<&'static str> {
+    if reason.contains("invalid HTTP version parsed") {
+        Some(
+            "the address answers in another protocol: Consul's gRPC ports (8502, 8503) do not \
+             serve the HTTP API; use the HTTP port (8500, or 8501 with https://)",
+        )
+    } else if reason.contains("UnknownIssuer") {
+        Some(
+            "the agent's certificate is not signed by a CA this machine trusts: set the \
+             cluster's `tls { ca_file = \"...\" }` (or CONSUL_CACERT) to Consul's CA",
+        )
+    } else if reason.contains("NotValidForName") {
+        Some(
+            "the agent's certificate is not valid for the address's host name: set the \
+             cluster's `tls { server_name = \"...\" }` (or CONSUL_TLS_SERVER_NAME) to a name it \
+             is valid for",
+        )
+    } else if reason.contains("InvalidContentType") || reason.contains("CorruptMessage") {
+        Some(
+            "the address does not speak TLS: use http:// for Consul's HTTP port, or https:// \
+             with the HTTPS port (8501)",
+        )
+    } else {
+        None
+    }
+}
+
 fn hint_line(hint: Option<&str>) -> String {
     hint.map(|hint| format!("\nhint: {hint}"))
         .unwrap_or_default()
@@ -190,4 +222,33 @@ impl Error {
 
 fn is_unknown_kind_message(message: &str) -> bool {
     message.contains("invalid config entry kind")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transport(reason: &str) -> String {
+        Error::Transport {
+            cluster: "cluster-01".into(),
+            method: Method::GET,
+            path: "/v1/agent/self".into(),
+            address: "http://127.0.0.1:8502".into(),
+            failure: TransportFailure::Other,
+            reason: reason.into(),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_grpc_port_or_an_untrusted_certificate_gets_a_hint() {
+        let grpc = transport("error sending request: invalid HTTP version parsed");
+        assert!(
+            grpc.contains("\nhint: ") && grpc.contains("HTTP port (8500"),
+            "{grpc}"
+        );
+        let issuer = transport("invalid peer certificate: UnknownIssuer");
+        assert!(issuer.contains("ca_file"), "{issuer}");
+        assert!(!transport("connection refused").contains("hint:"));
+    }
 }

@@ -322,3 +322,20 @@ async fn a_kind_the_agent_does_not_know_is_a_plan_error_naming_the_cluster_and_f
         "{plan}"
     );
 }
+
+#[tokio::test]
+async fn an_address_on_the_grpc_tls_port_fails_with_a_hint_naming_the_ca_setting() {
+    let agent = Cluster::start("cluster-01").await;
+    let dir = TempDir::new().expect("a temp dir");
+    let text = format!(
+        "workspace = \"platform\"\ncluster \"cluster-01\" {{\n  address = \"https://127.0.0.1:{}\"\n}}\n",
+        agent.grpc_tls_port()
+    );
+    write(dir.path(), "meshplan.hcl", &text);
+    let plan = run(&["plan"], dir.path());
+    assert_exit(&plan, 1);
+    assert!(
+        plan.stderr.contains("cluster \"cluster-01\"") && plan.stderr.contains("ca_file"),
+        "{plan}"
+    );
+}
