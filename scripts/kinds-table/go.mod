@@ -1,0 +1,2 @@
+module kgen
+go 1.22
