@@ -27,5 +27,7 @@ mod logging;
 mod watch;
 // Config-entry HCL files read by meshplan and by `consul config write` give the same entries.
 mod dialect;
+// Consul's fields per kind (the offline check's table) held to what a real agent stores and refuses.
+mod kinds;
 // `apply` against real Consul agents: the seed, idempotence, conflicts, token files, ACLs.
 mod apply;
