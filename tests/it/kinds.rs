@@ -6,7 +6,7 @@
 use meshplan::model::schema::{Field, Ty, check, fields_of, lookup};
 use serde_json::{Value, json};
 
-use crate::support::consul::{Cluster, start_clusters};
+use crate::support::consul::{Cluster, consul_binary, start_clusters};
 use crate::support::http::{client as http, success_json};
 
 /// One entry per kind, written in this order (what routes need comes first), with as many
@@ -81,7 +81,9 @@ async fn every_key_a_real_agent_returns_is_in_the_table() {
     let agent = &agents[0];
     let mut unknown = Vec::new();
     let mut kinds = Vec::new();
-    for entry in entries() {
+    let mut all = entries();
+    all.push(inline_certificate());
+    for entry in all {
         let kind = entry["Kind"].as_str().unwrap().to_owned();
         assert_eq!(
             check(&kind, &entry),
@@ -100,7 +102,7 @@ async fn every_key_a_real_agent_returns_is_in_the_table() {
         "keys missing from the table:\n{}",
         unknown.join("\n")
     );
-    assert!(kinds.len() >= 14, "{kinds:?}");
+    assert!(kinds.len() >= 15, "{kinds:?}");
 }
 
 #[tokio::test]
@@ -133,6 +135,23 @@ async fn keys_the_table_refuses_consul_refuses_too() {
         assert_eq!(status.as_u16(), 400, "{entry}: {body}");
         assert!(body.contains("invalid config key"), "{entry}: {body}");
     }
+}
+
+/// An inline-certificate entry: Consul parses the certificate and key, so they are real ones,
+/// made by `consul tls ca create`.
+fn inline_certificate() -> Value {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let status = std::process::Command::new(consul_binary())
+        .args(["tls", "ca", "create"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("consul runs");
+    assert!(status.success(), "consul tls ca create");
+    let read = |file: &str| std::fs::read_to_string(dir.path().join(file)).expect("a PEM file");
+    json!({"Kind": "inline-certificate", "Name": "inline-cert",
+           "Certificate": read("consul-agent-ca.pem"),
+           "PrivateKey": read("consul-agent-ca-key.pem")})
 }
 
 async fn put(agent: &Cluster, entry: &Value) {
