@@ -1,2 +1,2 @@
-module kgen
+module kinds-table
 go 1.22

@@ -1,5 +1,8 @@
-// Command kgen prints meshplan's key/type table of Consul's config-entry kinds, read from the
-// Go source of Consul's agent/structs package (no compilation of Consul needed).
+// Command kinds-table prints the body of meshplan's table of Consul's config-entry fields
+// (src/model/schema/table.rs), read from the Go source of Consul's agent/structs package given
+// as the only argument: Go's parser only, Consul is not compiled. Kinds are those of
+// structs.MakeConfigEntry; acl.EnterpriseMeta gives Namespace and Partition, RaftIndex the
+// indexes; map[string]interface{} and interface{} are opaque.
 package main
 
 import (
@@ -10,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strings"
 	"unicode"
 )
@@ -110,7 +112,6 @@ func structConst(goName string) string {
 	}
 	var lines []string
 	fields(st, &lines)
-	sort.SliceStable(lines, func(i, j int) bool { return false })
 	body := fmt.Sprintf("/// `%s`.\nconst %s: &[Field] = &[\n%s];\n", goName, c, strings.Join(lines, ""))
 	emitted[goName] = true
 	order = append(order, goName)
@@ -136,9 +137,8 @@ func fields(st *ast.StructType, lines *[]string) {
 			default:
 				if st2, ok := types[strings.TrimPrefix(name, "*")].(*ast.StructType); ok && strings.Contains(ms, "squash") {
 					fields(st2, lines)
-				} else if st2, ok := types[strings.TrimPrefix(name, "*")].(*ast.StructType); ok {
-					// embedded without squash: mapstructure decodes it under its type name
-					_ = st2
+				} else if _, ok := types[strings.TrimPrefix(name, "*")].(*ast.StructType); ok {
+					// Embedded without squash: mapstructure decodes it under its type name.
 					*lines = append(*lines, fmt.Sprintf("    field(%q, &[], %s),\n", strings.TrimPrefix(name, "*"), ty(f.Type)))
 				} else {
 					fmt.Fprintf(os.Stderr, "embedded %s\n", name)
