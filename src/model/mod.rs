@@ -11,6 +11,7 @@ pub mod normalize;
 pub mod ownership;
 pub mod path;
 pub mod problem;
+pub mod schema;
 pub mod secret;
 pub mod service_intentions;
 pub mod workspace;

@@ -529,7 +529,7 @@ fn go_duration(text: &str) -> Option<String> {
 }
 
 /// Nanoseconds of a Go duration: an optional sign, then number+unit pairs.
-fn parse_go_duration(text: &str) -> Option<i128> {
+pub(crate) fn parse_go_duration(text: &str) -> Option<i128> {
     let (negative, mut rest) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),

@@ -3,7 +3,8 @@
 //!
 //! Checks that hold for every kind are made here, before the kind's own: the kind must be one
 //! Consul knows ([`crate::model::kinds`]), and `Meta` may not set the keys meshplan marks what it
-//! owns with. Every problem of a file is reported, not only the first (see
+//! owns with. Entries of the other kinds are checked against Consul's fields for the kind
+//! ([`crate::model::schema`]): unknown keys, value types and `Meta` limits. Every problem of a file is reported, not only the first (see
 //! [`super::deserialize::from_node_all`]).
 
 use std::collections::HashMap;
@@ -19,7 +20,7 @@ use crate::model::entry::{EXPORTED_SERVICES, MESH, SERVICE_INTENTIONS};
 use crate::model::kinds::{KNOWN_KINDS, is_known};
 use crate::model::normalize::fold_key;
 use crate::model::{
-    ConfigEntry, Document, MARK_KEYS, Path, Problem, exported_services, service_intentions,
+    ConfigEntry, Document, MARK_KEYS, Path, Problem, exported_services, schema, service_intentions,
 };
 use crate::suggest::closest;
 
@@ -105,7 +106,7 @@ fn typed(tree: &Node) -> Result<ConfigEntry, Vec<Problem>> {
             .map(ConfigEntry::ExportedServices),
         SERVICE_INTENTIONS => deserialized(tree, service_intentions::ServiceIntentions::validate)
             .map(ConfigEntry::ServiceIntentions),
-        _ => document(tree, kind).map(ConfigEntry::Other),
+        _ => checked_document(tree, kind).map(ConfigEntry::Other),
     };
     match entry {
         Ok(entry) if problems.is_empty() => Ok(entry),
@@ -173,8 +174,27 @@ fn marks_in_meta(tree: &Node) -> Vec<Problem> {
         .collect()
 }
 
-/// An entry of a kind meshplan does not model: Kind and Name are required, the rest is
-/// Consul's to check on write.
+/// An entry of a kind meshplan does not model, checked against Consul's fields for the kind
+/// ([`schema::check`]). Every problem is reported, once per place: the identity checks of
+/// [`document`] speak first.
+fn checked_document(tree: &Node, kind: String) -> Result<Document, Vec<Problem>> {
+    let fields = schema::check(&kind, &tree.to_json());
+    let (document, mut problems) = match document(tree, kind) {
+        Ok(document) => (Some(document), Vec::new()),
+        Err(problems) => (None, problems),
+    };
+    for problem in fields {
+        if !problems.iter().any(|seen| seen.path == problem.path) {
+            problems.push(problem);
+        }
+    }
+    match document {
+        Some(document) if problems.is_empty() => Ok(document),
+        _ => Err(problems),
+    }
+}
+
+/// An entry of a kind meshplan does not model: Kind and Name are required.
 fn document(tree: &Node, kind: String) -> Result<Document, Vec<Problem>> {
     let name = if kind == MESH {
         mesh_name(tree)?

@@ -29,5 +29,7 @@ mod watch;
 mod dialect;
 // Command-line conventions: version, completions, man page, -C, formats, schema on stdout.
 mod cli;
+// Consul's fields per kind (the offline check's table) held to what a real agent stores and refuses.
+mod kinds;
 // `apply` against real Consul agents: the seed, idempotence, conflicts, token files, ACLs.
 mod apply;

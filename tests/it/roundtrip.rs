@@ -564,8 +564,9 @@ fn exports(peers: Vec<String>) -> impl Strategy<Value = ExportedServices> {
         })
 }
 
-/// An entry of a kind meshplan does not model: kept as written, so any JSON data that every
-/// format can hold (no `null`, which TOML lacks; integers, not floats, whose text forms differ).
+/// An entry of a kind meshplan does not model, its data in the kind's opaque maps: kept as
+/// written, so any JSON data that every format can hold (no `null`, which TOML lacks;
+/// integers, not floats, whose text forms differ).
 fn document(name: String) -> impl Strategy<Value = Document> {
     let leaf = prop_oneof![
         any::<bool>().prop_map(Value::from),
@@ -583,17 +584,24 @@ fn document(name: String) -> impl Strategy<Value = Document> {
     });
     let body = prop::collection::btree_map("[A-Z][a-zA-Z]{0,10}", value, 0..4);
     (
-        prop::sample::select(vec!["service-defaults", "service-router", "proxy-defaults"]),
+        prop::sample::select(vec!["service-defaults", "proxy-defaults"]),
         body,
     )
         .prop_map(move |(kind, body)| {
             let mut object = serde_json::Map::new();
             object.insert("Kind".to_owned(), json!(kind));
             object.insert("Name".to_owned(), json!(name));
-            for (key, value) in body {
-                if !["Kind", "Name", "Namespace", "Partition"].contains(&key.as_str()) {
-                    object.insert(key, value);
-                }
+            // Arbitrary data goes where Consul's fields are opaque, so that the offline check of
+            // the kind's fields accepts it.
+            let body = Value::Object(body.into_iter().collect());
+            if body.as_object().is_some_and(|body| !body.is_empty()) {
+                match kind {
+                    "proxy-defaults" => object.insert("Config".to_owned(), body),
+                    _ => object.insert(
+                        "EnvoyExtensions".to_owned(),
+                        json!([{"Name": "a", "Arguments": body}, {"Name": "b"}]),
+                    ),
+                };
             }
             Document {
                 kind: kind.to_owned(),

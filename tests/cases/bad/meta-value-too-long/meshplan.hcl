@@ -1,0 +1,5 @@
+workspace = "meta-value-too-long"
+
+cluster "cluster-01" {
+  address = "http://127.0.0.1:8500"
+}

@@ -1,0 +1,5 @@
+workspace = "router-wrong-type"
+
+cluster "cluster-01" {
+  address = "http://127.0.0.1:8500"
+}

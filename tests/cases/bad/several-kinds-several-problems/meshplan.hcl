@@ -1,0 +1,5 @@
+workspace = "several-kinds-several-problems"
+
+cluster "cluster-01" {
+  address = "http://127.0.0.1:8500"
+}
