@@ -514,7 +514,9 @@ mod tests {
         assert_eq!(point_span("aé\n", 99), 4..4);
     }
 
-    fn mutated(sample: &'static str) -> impl Strategy<Value = String> {
+    /// `sample` with up to eight bytes inserted or removed: input close to valid, where parsers
+    /// break most often. Shared with the HCL1 dialect's tests.
+    pub(super) fn mutated(sample: &'static str) -> impl Strategy<Value = String> {
         let edit = (any::<prop::sample::Index>(), any::<bool>(), any::<u8>());
         prop::collection::vec(edit, 1..8).prop_map(move |edits| {
             let mut bytes = sample.as_bytes().to_vec();

@@ -1,6 +1,7 @@
 use proptest::prelude::*;
 use serde_json::{Value as Json, json};
 
+use super::super::tests::mutated;
 use super::super::{Format, MAX_DEPTH, Node, SyntaxError, parse as parse_any};
 
 fn tree(text: &str) -> Node {
@@ -376,21 +377,6 @@ fn the_tree_matches_the_hcl2_reader_on_shared_syntax() {
 }
 
 const HEREDOC_SAMPLE: &str = "Kind = \"service-defaults\" # c\nMeta { a = <<-EOF\n  x \"${y}\"\n  EOF\n}\nL = [0x1F, -1.5e3, \"\\u00e9\", /* c */ { b { c = 1 } },]\n";
-
-fn mutated(sample: &'static str) -> impl Strategy<Value = String> {
-    let edit = (any::<prop::sample::Index>(), any::<bool>(), any::<u8>());
-    prop::collection::vec(edit, 1..8).prop_map(move |edits| {
-        let mut bytes = sample.as_bytes().to_vec();
-        for (at, insert, byte) in edits {
-            if insert {
-                bytes.insert(at.index(bytes.len() + 1), byte);
-            } else if !bytes.is_empty() {
-                bytes.remove(at.index(bytes.len()));
-            }
-        }
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
-}
 
 /// Errors, when there are any, have spans inside the text and on character boundaries.
 fn parse_checked(text: &str) {
