@@ -10,17 +10,16 @@
 //!   nothing is applied; the last good state stays live;
 //! - apply a plan that `apply` would refuse (conflicts with another workspace, a cluster it would
 //!   empty): the daemon has nobody to ask, so it logs why and waits for the files to change;
-//! - heal drift under `--no-heal`: a reconcile that only the resync timer woke then reports
-//!   what it would change and writes nothing.
+//! - heal drift under `--no-heal`: a reconcile that only the clusters woke (a blocking query
+//!   or the resync timer) then reports what it would change and writes nothing.
 //!
 //! Failures (a cluster that cannot be read, a write that conflicted because someone else wrote
-//! in between) are retried with a capped, doubling delay; the resync timer (jittered) is the
-//! only other timer, so an idle watcher sleeps. SIGINT and SIGTERM stop the loop between writes
+//! in between) are retried with a capped, doubling delay. Drift is found at once by Consul's
+//! blocking queries (`live`), with the resync timer (jittered) as a safety net and the only
+//! other timer, so an idle watcher sleeps. SIGINT and SIGTERM stop the loop between writes
 //! (the write in flight finishes) and `run` returns; SIGHUP reloads.
-//!
-//! # Caveats
-//! Drift is found by the periodic resync, not by Consul's blocking queries yet.
 
+mod live;
 mod trigger;
 
 use std::collections::BTreeMap;
@@ -31,6 +30,8 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 pub use trigger::Trigger;
+
+use live::LiveWatch;
 
 use crate::apply::{self, ApplyOptions, Interrupt};
 use crate::consul::{Client, Env, refresh};
@@ -84,6 +85,7 @@ enum Outcome {
 pub async fn run(options: WatchOptions) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let _files = trigger::watch_files(&options.dir, options.debounce, tx.clone())?;
+    let mut live = LiveWatch::new(tx.clone(), options.max_backoff);
     let mut hangup = signal(SignalKind::hangup())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let interrupt = Interrupt::new();
@@ -102,7 +104,7 @@ pub async fn run(options: WatchOptions) -> anyhow::Result<()> {
     let mut why = Trigger::Start;
     let mut backoff = Duration::ZERO;
     while !interrupt.is_triggered() {
-        let outcome = reconcile(&options, why, &interrupt).await;
+        let outcome = reconcile(&options, why, &interrupt, &mut live).await;
         let wait = match outcome {
             Outcome::Retry => {
                 backoff = (backoff * 2).clamp(Duration::from_secs(1), options.max_backoff);
@@ -130,12 +132,18 @@ pub async fn run(options: WatchOptions) -> anyhow::Result<()> {
         }
     }
     stopper.abort();
+    drop(live);
     tracing::info!("stopped");
     Ok(())
 }
 
 /// One reconcile: load, read, plan, apply.
-async fn reconcile(options: &WatchOptions, why: Trigger, interrupt: &Interrupt) -> Outcome {
+async fn reconcile(
+    options: &WatchOptions,
+    why: Trigger,
+    interrupt: &Interrupt,
+    live_watch: &mut LiveWatch,
+) -> Outcome {
     tracing::debug!(?why, "reconciling");
     let desired = match workspace::load(&options.dir) {
         Ok(desired) => desired,
@@ -152,6 +160,7 @@ async fn reconcile(options: &WatchOptions, why: Trigger, interrupt: &Interrupt) 
             return Outcome::WaitForFiles;
         }
     };
+    live_watch.follow(&desired, &clients);
     let listed: Vec<(String, Client)> = clients.clone().into_iter().collect();
     let live = match refresh::refresh(&listed, &desired).await {
         Ok(live) => live,

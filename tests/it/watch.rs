@@ -151,3 +151,41 @@ async fn drift_is_healed_at_the_resync_and_only_reported_with_no_heal() {
     assert_eq!(protocol(&agent).await.as_deref(), Some("http2"));
     assert_eq!(watcher.terminate(), Some(0));
 }
+
+/// Waits until the watcher follows the cluster's live state, so that an edit made after this
+/// is seen as a change and not as the starting point.
+async fn wait_until_following(watcher: &Watcher) {
+    poll_until(WITHIN, "the live state is followed", async || {
+        watcher
+            .log()
+            .contains("following its live state")
+            .then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn blocking_queries_heal_drift_long_before_the_resync_and_no_heal_only_reports() {
+    let agent = Cluster::start("cluster-01").await;
+    let dir = workspace("platform", &agent, &[defaults("web")]);
+    // The resync is minutes away: only a blocking query can wake the loop in time.
+    let watcher = Watcher::start(dir.path(), &["--resync", "300"]);
+    wait_for_protocol(&agent, "http", &watcher).await;
+    wait_until_following(&watcher).await;
+    edit_by_hand(&agent).await;
+    wait_for_protocol(&agent, "http", &watcher).await;
+    assert_eq!(watcher.terminate(), Some(0));
+
+    let watcher = Watcher::start(dir.path(), &["--resync", "300", "--no-heal"]);
+    wait_until_following(&watcher).await;
+    edit_by_hand(&agent).await;
+    poll_until(WITHIN, "the drift is reported", async || {
+        watcher
+            .log()
+            .contains("not healed (--no-heal)")
+            .then_some(())
+    })
+    .await;
+    assert_eq!(protocol(&agent).await.as_deref(), Some("http2"));
+    assert_eq!(watcher.terminate(), Some(0));
+}
