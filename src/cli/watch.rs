@@ -16,6 +16,9 @@ pub(super) struct Args {
     /// Seconds between reads of the clusters to find drift (jittered by a tenth)
     #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     resync: u64,
+    /// Serve /healthz, /readyz and Prometheus /metrics on this address (e.g. 127.0.0.1:9464)
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<std::net::SocketAddr>,
 }
 
 pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -23,6 +26,7 @@ pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
         dir: args.workspace.dir.clone(),
         heal: !args.no_heal,
         resync: Duration::from_secs(args.resync),
+        listen: args.listen,
         ..WatchOptions::default()
     };
     watch::run(options).await?;

@@ -39,7 +39,7 @@ pub struct ClientOptions {
     /// How long setting up a connection (TCP and TLS) may take: 5 s.
     pub connect_timeout: Duration,
     /// How long one request may take from start to the end of the body: 30 s (establish waits
-    /// up to 3 s for the acceptor; nothing here long-polls).
+    /// up to 3 s for the acceptor). Blocking queries set a longer timeout of their own.
     pub request_timeout: Duration,
     /// Retries for idempotent calls.
     pub retry: RetryPolicy,
@@ -165,6 +165,9 @@ impl Client {
         let mut builder = self.http.request(request.method.clone(), url.clone());
         if let Some(token) = &self.token {
             builder = builder.header(TOKEN_HEADER, token.header.clone());
+        }
+        if let Some(timeout) = request.timeout {
+            builder = builder.timeout(timeout);
         }
         if let Some(body) = &request.body {
             builder = builder
@@ -462,6 +465,8 @@ pub(crate) struct Request {
     body: Option<Zeroizing<Vec<u8>>>,
     access: Access,
     idempotent: bool,
+    /// Replaces the client's request timeout (a blocking query waits longer than it).
+    timeout: Option<Duration>,
 }
 
 impl Request {
@@ -489,7 +494,14 @@ impl Request {
             body: None,
             access,
             idempotent,
+            timeout: None,
         }
+    }
+
+    /// How long this request may take, instead of the client's request timeout.
+    pub(crate) fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
     }
 
     pub(crate) fn query(mut self, key: &'static str, value: impl Into<String>) -> Self {

@@ -17,6 +17,7 @@
 
 mod address;
 mod agent;
+mod blocking;
 mod client;
 mod config_entry;
 mod env;
@@ -33,6 +34,7 @@ mod token;
 
 pub use address::{Address, DEFAULT_ADDRESS};
 pub use agent::AgentInfo;
+pub use blocking::Listed;
 pub use client::{Client, ClientOptions};
 pub use config_entry::{EntryList, entry_key};
 pub use env::Env;

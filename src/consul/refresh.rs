@@ -68,6 +68,17 @@ pub enum RefreshFailure {
     UnsupportedKind(#[from] UnsupportedKind),
 }
 
+impl RefreshFailure {
+    /// The cluster that failed.
+    pub fn cluster(&self) -> &str {
+        match self {
+            Self::Consul(error) => error.cluster(),
+            Self::DatacenterMismatch { cluster, .. } => cluster,
+            Self::UnsupportedKind(unsupported) => &unsupported.cluster,
+        }
+    }
+}
+
 /// The files declare an entry of a kind the agent does not know.
 #[derive(Debug, thiserror::Error)]
 #[error(

@@ -10,17 +10,17 @@
 //!   nothing is applied; the last good state stays live;
 //! - apply a plan that `apply` would refuse (conflicts with another workspace, a cluster it would
 //!   empty): the daemon has nobody to ask, so it logs why and waits for the files to change;
-//! - heal drift under `--no-heal`: a reconcile that only the resync timer woke then reports
-//!   what it would change and writes nothing.
+//! - heal drift under `--no-heal`: a reconcile that only the clusters woke (a blocking query
+//!   or the resync timer) then reports what it would change and writes nothing.
 //!
 //! Failures (a cluster that cannot be read, a write that conflicted because someone else wrote
-//! in between) are retried with a capped, doubling delay; the resync timer (jittered) is the
-//! only other timer, so an idle watcher sleeps. SIGINT and SIGTERM stop the loop between writes
+//! in between) are retried with a capped, doubling delay. Drift is found at once by Consul's
+//! blocking queries (`live`), with the resync timer (jittered) as a safety net and the only
+//! other timer, so an idle watcher sleeps. SIGINT and SIGTERM stop the loop between writes
 //! (the write in flight finishes) and `run` returns; SIGHUP reloads.
-//!
-//! # Caveats
-//! Drift is found by the periodic resync, not by Consul's blocking queries yet.
 
+mod live;
+mod metrics;
 mod trigger;
 
 use std::collections::BTreeMap;
@@ -31,6 +31,9 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 pub use trigger::Trigger;
+
+use live::LiveWatch;
+use metrics::Metrics;
 
 use crate::apply::{self, ApplyOptions, Interrupt};
 use crate::consul::{Client, Env, refresh};
@@ -52,6 +55,8 @@ pub struct WatchOptions {
     pub debounce: Duration,
     /// The longest wait between retries after failures.
     pub max_backoff: Duration,
+    /// Where to serve `/healthz`, `/readyz` and `/metrics`, if anywhere.
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 impl Default for WatchOptions {
@@ -62,6 +67,7 @@ impl Default for WatchOptions {
             resync: Duration::from_secs(300),
             debounce: Duration::from_millis(200),
             max_backoff: Duration::from_secs(60),
+            listen: None,
         }
     }
 }
@@ -77,6 +83,16 @@ enum Outcome {
     WaitForFiles,
 }
 
+impl Outcome {
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Done => "done",
+            Self::Retry => "retry",
+            Self::WaitForFiles => "wait_for_files",
+        }
+    }
+}
+
 /// Runs the loop until SIGINT or SIGTERM.
 ///
 /// # Errors
@@ -84,25 +100,21 @@ enum Outcome {
 pub async fn run(options: WatchOptions) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let _files = trigger::watch_files(&options.dir, options.debounce, tx.clone())?;
+    let mut live = LiveWatch::new(tx.clone(), options.max_backoff);
+    let metrics = Metrics::new();
+    let server = match options.listen {
+        Some(addr) => Some(metrics.serve(addr).await?),
+        None => None,
+    };
     let mut hangup = signal(SignalKind::hangup())?;
-    let mut terminate = signal(SignalKind::terminate())?;
     let interrupt = Interrupt::new();
-    let (stop_tx, mut stopped) = tokio::sync::watch::channel(false);
-    let stop = interrupt.clone();
-    let stopper = tokio::spawn(async move {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate.recv() => {}
-        }
-        // Between writes for an apply under way, at once for the loop.
-        stop.trigger();
-        let _ = stop_tx.send(true);
-    });
+    let (stopper, mut stopped) = on_stop_signals(&interrupt)?;
     tracing::info!(dir = %options.dir.display(), "watching");
     let mut why = Trigger::Start;
     let mut backoff = Duration::ZERO;
     while !interrupt.is_triggered() {
-        let outcome = reconcile(&options, why, &interrupt).await;
+        let outcome = reconcile(&options, why, &interrupt, &mut live, &metrics).await;
+        metrics.reconciled(outcome.label());
         let wait = match outcome {
             Outcome::Retry => {
                 backoff = (backoff * 2).clamp(Duration::from_secs(1), options.max_backoff);
@@ -130,12 +142,44 @@ pub async fn run(options: WatchOptions) -> anyhow::Result<()> {
         }
     }
     stopper.abort();
+    drop(live);
+    if let Some(server) = server {
+        server.abort();
+    }
     tracing::info!("stopped");
     Ok(())
 }
 
+/// On SIGINT or SIGTERM, triggers `interrupt` (an apply under way stops between writes) and
+/// flips the returned flag (the loop stops at once).
+fn on_stop_signals(
+    interrupt: &Interrupt,
+) -> std::io::Result<(
+    tokio::task::JoinHandle<()>,
+    tokio::sync::watch::Receiver<bool>,
+)> {
+    let mut terminate = signal(SignalKind::terminate())?;
+    let (stop_tx, stopped) = tokio::sync::watch::channel(false);
+    let stop = interrupt.clone();
+    let stopper = tokio::spawn(async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        stop.trigger();
+        let _ = stop_tx.send(true);
+    });
+    Ok((stopper, stopped))
+}
+
 /// One reconcile: load, read, plan, apply.
-async fn reconcile(options: &WatchOptions, why: Trigger, interrupt: &Interrupt) -> Outcome {
+async fn reconcile(
+    options: &WatchOptions,
+    why: Trigger,
+    interrupt: &Interrupt,
+    live_watch: &mut LiveWatch,
+    metrics: &Metrics,
+) -> Outcome {
     tracing::debug!(?why, "reconciling");
     let desired = match workspace::load(&options.dir) {
         Ok(desired) => desired,
@@ -152,16 +196,20 @@ async fn reconcile(options: &WatchOptions, why: Trigger, interrupt: &Interrupt) 
             return Outcome::WaitForFiles;
         }
     };
+    live_watch.follow(&desired, &clients);
     let listed: Vec<(String, Client)> = clients.clone().into_iter().collect();
     let live = match refresh::refresh(&listed, &desired).await {
         Ok(live) => live,
         Err(error) => {
+            for failure in &error.failures {
+                metrics.error(failure.cluster());
+            }
             tracing::error!("cannot read the clusters; nothing is applied:\n{error}");
             return Outcome::Retry;
         }
     };
     let plan = plan::plan(&desired, &live);
-    decide_and_apply(options, why, &desired, plan, &clients, interrupt).await
+    decide_and_apply(options, why, &desired, plan, &clients, interrupt, metrics).await
 }
 
 /// Applies `plan` unless it is refused, empty, or drift that must not be healed.
@@ -172,6 +220,7 @@ async fn decide_and_apply(
     plan: Plan,
     clients: &BTreeMap<String, Client>,
     interrupt: &Interrupt,
+    metrics: &Metrics,
 ) -> Outcome {
     let refusals = plan.refusals();
     if !refusals.is_empty() {
@@ -196,6 +245,7 @@ async fn decide_and_apply(
     };
     let report = apply::apply(&plan, clients, &apply_options, &desired.root).await;
     tracing::info!("{}", report.summary());
+    metrics.applied(&report, !why.from_files());
     if report.is_success() {
         Outcome::Done
     } else {

@@ -1,5 +1,5 @@
-//! What wakes the reconcile loop: a change under the workspace folder (debounced), the resync
-//! timer, SIGHUP, or a retry after a failure. Triggers only wake the loop; what to do is decided
+//! What wakes the reconcile loop: a change under the workspace folder (debounced), a change in
+//! a cluster (`live`), the resync timer, SIGHUP, or a retry after a failure. Triggers only wake the loop; what to do is decided
 //! from the files and the clusters as they are then, so a missed or merged event is harmless.
 
 use std::path::Path;
@@ -18,6 +18,8 @@ pub enum Trigger {
     Files,
     /// The periodic resync: the clusters may have drifted.
     Resync,
+    /// A blocking query saw a cluster's list change.
+    Live,
     /// SIGHUP: reload everything.
     Reload,
     /// A retry after a failed reconcile.

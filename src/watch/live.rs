@@ -1,0 +1,236 @@
+//! Live-state triggers: Consul's blocking queries wake the loop when a cluster changes.
+//!
+//! For each cluster of the workspace, one follower per list that refresh reads: the peering
+//! list and each config-entry kind of [`kinds_to_list`]. Each follower long-polls its list
+//! (`?index=<last X-Consul-Index>&wait=<wait>`) and sends [`Trigger::Live`] when the index
+//! moves; the reconcile it wakes decides from fresh state, so a wake-up with nothing to do
+//! (an idempotent write, meshplan's own apply) costs one refresh and writes nothing. Under
+//! `--no-heal`, a `Live` reconcile only reports, as a resync does.
+//!
+//! Index rules (Consul's blocking-query docs): the first call asks with index 0 and only
+//! learns the index; an index that goes backwards (a snapshot restore, a rebuilt cluster)
+//! counts as a change and the next call starts again from 0.
+//!
+//! Faults: a follower whose call fails waits a capped, doubling, jittered delay and tries
+//! again; a cluster is logged once when its first follower fails and once when all of them
+//! are back. A kind the agent does not know (Enterprise-only kinds on CE) is not followed.
+//!
+//! The followers are the only requests an idle watcher sends, besides the resync timer: no
+//! polling loop. They are rebuilt when the clusters or their kinds change, and stop (aborted)
+//! when [`LiveWatch`] is dropped, which the loop does when it ends.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use super::trigger::{self, Trigger};
+use crate::consul::{Client, Listed, kinds_to_list};
+use crate::model::{ClusterSpec, Desired};
+
+/// How long each blocking query waits before Consul answers anyway.
+pub const WAIT: Duration = Duration::from_secs(300);
+
+/// What the followers follow: each cluster's spec and lists. Equal plans mean nothing to
+/// restart.
+type Followed = BTreeMap<String, (ClusterSpec, BTreeSet<Listed>)>;
+
+/// The followers of every cluster; dropping it stops them.
+pub struct LiveWatch {
+    followed: Followed,
+    tasks: JoinSet<()>,
+    tx: mpsc::UnboundedSender<Trigger>,
+    max_backoff: Duration,
+}
+
+impl LiveWatch {
+    /// No followers yet; [`LiveWatch::follow`] starts them.
+    pub fn new(tx: mpsc::UnboundedSender<Trigger>, max_backoff: Duration) -> Self {
+        Self {
+            followed: Followed::new(),
+            tasks: JoinSet::new(),
+            tx,
+            max_backoff,
+        }
+    }
+
+    /// Follows the clusters of `desired` through `clients`, restarting every follower when the
+    /// clusters, their addresses or their kinds changed since the last call.
+    pub fn follow(&mut self, desired: &Desired, clients: &BTreeMap<String, Client>) {
+        let followed = followed(desired);
+        if followed == self.followed {
+            return;
+        }
+        self.tasks.abort_all();
+        for (name, (_, lists)) in &followed {
+            let Some(client) = clients.get(name) else {
+                continue;
+            };
+            let health = Arc::new(Health::new(name, lists.len()));
+            for listed in lists {
+                let follower = Follower {
+                    client: client.clone(),
+                    listed: listed.clone(),
+                    tx: self.tx.clone(),
+                    health: Arc::clone(&health),
+                    max_backoff: self.max_backoff,
+                };
+                self.tasks.spawn(follower.run());
+            }
+        }
+        self.followed = followed;
+    }
+}
+
+fn followed(desired: &Desired) -> Followed {
+    desired
+        .clusters
+        .iter()
+        .map(|(name, spec)| {
+            let mut lists: BTreeSet<Listed> = kinds_to_list(desired.entries.get(name))
+                .into_iter()
+                .map(Listed::Entries)
+                .collect();
+            lists.insert(Listed::Peerings);
+            (name.clone(), (spec.clone(), lists))
+        })
+        .collect()
+}
+
+/// One long-poll loop over one list of one cluster.
+struct Follower {
+    client: Client,
+    listed: Listed,
+    tx: mpsc::UnboundedSender<Trigger>,
+    health: Arc<Health>,
+    max_backoff: Duration,
+}
+
+impl Follower {
+    async fn run(self) {
+        let mut known: Option<u64> = None;
+        let mut ask = 0;
+        let mut backoff = Duration::ZERO;
+        loop {
+            match self.client.wait_for_change(&self.listed, ask, WAIT).await {
+                Ok(index) => {
+                    backoff = Duration::ZERO;
+                    self.health.up(&self.listed);
+                    if known.is_some_and(|known| known != index) {
+                        tracing::debug!(cluster = self.client.cluster(), list = %self.listed, index, "changed");
+                        if self.tx.send(Trigger::Live).is_err() {
+                            return;
+                        }
+                    }
+                    ask = next_index(ask, index);
+                    known = Some(index);
+                }
+                Err(error) if error.is_unknown_kind() => {
+                    self.health.up(&self.listed);
+                    return;
+                }
+                Err(error) => {
+                    self.health.down(&self.listed, &error);
+                    backoff = (backoff * 2).clamp(Duration::from_secs(1), self.max_backoff);
+                    tokio::time::sleep(trigger::jittered(backoff)).await;
+                }
+            }
+        }
+    }
+}
+
+/// The index to ask with next: `index`, or 0 (answered at once) when it went backwards.
+fn next_index(asked: u64, index: u64) -> u64 {
+    if index < asked { 0 } else { index }
+}
+
+/// One cluster's followers, for logging: once when the first fails, once when all are back,
+/// and once when all have started.
+struct Health {
+    cluster: String,
+    state: Mutex<HealthState>,
+}
+
+struct HealthState {
+    /// Lists not answered yet since the start.
+    starting: usize,
+    failing: BTreeSet<Listed>,
+}
+
+impl Health {
+    fn new(cluster: &str, lists: usize) -> Self {
+        Self {
+            cluster: cluster.to_owned(),
+            state: Mutex::new(HealthState {
+                starting: lists,
+                failing: BTreeSet::new(),
+            }),
+        }
+    }
+
+    fn up(&self, listed: &Listed) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        if state.failing.remove(listed) && state.failing.is_empty() {
+            tracing::info!(cluster = %self.cluster, "cluster {:?}: following its live state again", self.cluster);
+        }
+        if state.starting > 0 {
+            state.starting -= 1;
+            if state.starting == 0 {
+                tracing::info!(cluster = %self.cluster, "cluster {:?}: following its live state", self.cluster);
+            }
+        }
+    }
+
+    fn down(&self, listed: &Listed, error: &crate::consul::Error) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        if state.failing.is_empty() {
+            tracing::warn!(
+                cluster = %self.cluster,
+                "cluster {:?}: cannot follow its live state ({listed}); retrying: {error}",
+                self.cluster
+            );
+        }
+        state.failing.insert(listed.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_that_goes_backwards_restarts_at_0() {
+        assert_eq!(next_index(0, 17), 17);
+        assert_eq!(next_index(17, 17), 17);
+        assert_eq!(next_index(17, 20), 20);
+        assert_eq!(next_index(17, 5), 0);
+    }
+
+    #[test]
+    fn the_cluster_is_logged_once_down_and_once_back() {
+        let health = Health::new("cluster-01", 2);
+        let peerings = Listed::Peerings;
+        let web = Listed::Entries("service-defaults".to_owned());
+        health.up(&peerings);
+        health.up(&web);
+        let error = crate::consul::Error::Decode {
+            cluster: "cluster-01".to_owned(),
+            method: reqwest::Method::GET,
+            path: "/v1/peerings".to_owned(),
+            reason: "test".to_owned(),
+        };
+        health.down(&peerings, &error);
+        health.down(&web, &error);
+        assert_eq!(health.state.lock().unwrap().failing.len(), 2);
+        health.up(&peerings);
+        assert_eq!(health.state.lock().unwrap().failing.len(), 1);
+        health.up(&web);
+        assert!(health.state.lock().unwrap().failing.is_empty());
+    }
+}
