@@ -132,28 +132,45 @@ fn scalar_fits(ty: Ty, value: &Json) -> bool {
     }
 }
 
-/// Go's `strconv.ParseBool`.
 fn parses_as_bool(text: &str) -> bool {
-    matches!(
-        text,
-        "1" | "t" | "T" | "TRUE" | "true" | "True" | "0" | "f" | "F" | "FALSE" | "false" | "False"
-    )
+    parse_go_bool(text).is_some()
+}
+
+/// Go's `strconv.ParseBool`.
+pub(super) fn parse_go_bool(text: &str) -> Option<bool> {
+    match text {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+fn parses_as_integer(text: &str) -> bool {
+    parse_go_integer(text).is_some()
 }
 
 /// Go's `strconv.ParseInt(text, 0, 64)`: a sign, then decimal, or `0x`, `0o`, `0b` or `0`
 /// prefixed digits, `_` allowed between digits when there is a prefix.
-fn parses_as_integer(text: &str) -> bool {
-    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+pub(super) fn parse_go_integer(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
     let lower = digits.to_ascii_lowercase();
     let (radix, rest) = match lower.get(..2) {
         Some("0x") => (16, &lower[2..]),
         Some("0o") => (8, &lower[2..]),
         Some("0b") => (2, &lower[2..]),
         _ if lower.len() > 1 && lower.starts_with('0') => (8, &lower[1..]),
-        _ => return !lower.is_empty() && lower.chars().all(|c| c.is_ascii_digit()),
+        _ if !lower.is_empty() && lower.chars().all(|c| c.is_ascii_digit()) => (10, &lower[..]),
+        _ => return None,
     };
     let rest: String = rest.chars().filter(|c| *c != '_').collect();
-    !rest.is_empty() && rest.chars().all(|c| c.is_digit(radix))
+    if rest.is_empty() || !rest.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let magnitude = i128::from_str_radix(&rest, radix).ok()?;
+    i64::try_from(if negative { -magnitude } else { magnitude }).ok()
 }
 
 fn expected(ty: Ty) -> String {

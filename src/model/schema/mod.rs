@@ -19,9 +19,11 @@
 //! read them from the new release's `agent/structs` and add them here.
 
 mod check;
+mod decode;
 mod table;
 
 pub use check::check;
+pub use decode::weak_decode;
 pub use table::KINDS;
 
 /// What a field's value must be, as Consul's decoder (mapstructure with weak typing) reads it.

@@ -23,6 +23,8 @@
 //!   it and Consul stores it as written (`hcl/strconv/quote.go`, see `from_hcl1/string.rs`).
 //! - Heredocs, including how `<<EOF` keeps the closing marker's indentation and what `<<-EOF`
 //!   strips (`hcl/scanner/scanner.go`, `hcl/token/token.go`, see `from_hcl1/heredoc.rs`).
+//! - User data (`Config`, `Arguments`) in HCL1's shape, objects as lists of one, since that
+//!   is what Consul stores for it (see `from_hcl1/user_data.rs`).
 //! - Numbers: decimal, `0x` hexadecimal and leading-zero octal integers, floats with a fraction
 //!   or an exponent, a leading `-` (`hcl/scanner/scanner.go` `scanNumber`, read by Go's
 //!   `strconv.ParseInt(text, 0, 64)` and `ParseFloat`).
@@ -53,11 +55,15 @@ mod parse;
 mod string;
 #[cfg(test)]
 mod tests;
+mod user_data;
 
 pub(super) fn parse(text: &str) -> Result<Node, Vec<SyntaxError>> {
     let mut parser = parse::Parser::new(text);
     match parser.file() {
-        Ok(root) => parser.errors.finish(root),
+        Ok(mut root) => {
+            user_data::as_hcl1_reads_it(&mut root);
+            parser.errors.finish(root)
+        }
         Err(error) => Err(vec![error]),
     }
 }
