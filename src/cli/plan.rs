@@ -12,7 +12,7 @@ use crate::consul::{Client, refresh};
 use crate::model::{Desired, Live};
 use crate::plan::{self, Plan};
 use crate::render;
-use crate::workspace::{self, digest};
+use crate::workspace::{self, diagnostic, digest, tree};
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -211,6 +211,7 @@ pub(super) async fn make_from(
     let selection = clusters::select(&desired, only)?;
     let clients = clusters::clients(&desired, &selection.reading)?;
     let live = refresh::refresh(&clients, &desired).await?;
+    refuse_what_consul_would(&desired, &live)?;
     let plan = plan::plan_with(&desired, &live, options);
     let plan = clusters::restrict(plan, &selection.acting);
     tracing::info!(workspace = %desired.workspace, "{}", plan.summary);
@@ -220,4 +221,75 @@ pub(super) async fn make_from(
         live,
         clients,
     })
+}
+
+/// Stops before planning when the files and the clusters together say what Consul would refuse
+/// at apply ([`plan::crosscheck`]), showing each problem at its file and line.
+///
+/// # Errors
+/// When there is at least one such problem.
+fn refuse_what_consul_would(desired: &Desired, live: &Live) -> anyhow::Result<()> {
+    let findings = plan::crosscheck::cross_check(desired, live);
+    if findings.is_empty() {
+        return Ok(());
+    }
+    let mut sources = diagnostic::Sources::new();
+    let diagnostics: Vec<_> = findings
+        .iter()
+        .map(|finding| locate(desired, finding, &mut sources))
+        .collect();
+    let mut stderr = anstream::stderr();
+    write!(
+        stderr,
+        "{}",
+        diagnostic::render_text(&diagnostics, &sources, true)
+    )?;
+    bail!(
+        "Consul would refuse {}: nothing was planned",
+        if findings.len() == 1 {
+            "1 entry".to_owned()
+        } else {
+            format!("{} entries", findings.len())
+        }
+    )
+}
+
+/// A finding as a diagnostic at the first of its entry's files that holds the path.
+fn locate(
+    desired: &Desired,
+    finding: &plan::crosscheck::Finding,
+    sources: &mut diagnostic::Sources,
+) -> diagnostic::Diagnostic {
+    let problem = &finding.problem;
+    let message = format!("cluster {:?}: {}", finding.cluster, problem.message);
+    let mut found = None;
+    for rel in &finding.files {
+        let shown = desired.root.join(rel);
+        let (Some(format), Ok(text)) = (
+            tree::Format::for_entry_file(&shown),
+            std::fs::read_to_string(&shown),
+        ) else {
+            continue;
+        };
+        let Ok(node) = tree::parse(format, &text) else {
+            continue;
+        };
+        let holds = node.find(&problem.path).is_some();
+        let span = node.span_of(&problem.path, problem.at_key);
+        sources.insert(shown.clone(), text);
+        if holds || found.is_none() {
+            found = Some((shown, span));
+        }
+        if holds {
+            break;
+        }
+    }
+    let diagnostic = match found {
+        Some((shown, span)) => diagnostic::Diagnostic::error(message).at(shown, span, ""),
+        None => diagnostic::Diagnostic::error(message),
+    };
+    match &problem.help {
+        Some(help) => diagnostic.help(help.clone()),
+        None => diagnostic,
+    }
 }

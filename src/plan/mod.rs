@@ -12,6 +12,9 @@
 //!   `model::normalize`'s canonical form so that nothing written reads back as drift.
 //! - `order`: the order changes are made in (peerings, entry writes with dependencies first,
 //!   entry deletes in reverse, peering deletes).
+//! - [`crosscheck`]: what Consul would refuse that only the files and the clusters together
+//!   tell (L7 permissions on a non-HTTP service, Enterprise features on Community Edition),
+//!   found before the plan is made.
 //!
 //! Ownership (design.md, `model::ownership`): what meshplan writes is marked with the
 //! workspace's name, and a plan
@@ -29,6 +32,7 @@
 
 pub mod change;
 mod compare;
+pub mod crosscheck;
 mod describe;
 mod entries;
 mod order;
