@@ -33,3 +33,5 @@ mod cli;
 mod kinds;
 // `apply` against real Consul agents: the seed, idempotence, conflicts, token files, ACLs.
 mod apply;
+// Consul as the oracle: every entry file of the corpus stored alike by `consul config write` and `meshplan apply`.
+mod differential;

@@ -1,0 +1,2 @@
+Kind = "mesh"
+Name = "mesh"

@@ -1,0 +1,3 @@
+Kind    = "sameness-group"
+Name    = "corpus-group"
+Members = [{ Peer = "corpus-peer" }]

@@ -1,0 +1,4 @@
+Kind      = "service-defaults"
+Name      = "corpus-ns"
+Namespace = "shop"
+Protocol  = "http"
