@@ -194,8 +194,8 @@ impl Cluster<'_> {
             for problem in enterprise_features(key, &json) {
                 let problem = Problem {
                     message: format!(
-                        "{}, but cluster {:?} runs Consul Community Edition",
-                        problem.message, self.name
+                        "{}, and the cluster runs Consul Community Edition",
+                        problem.message
                     ),
                     help: Some(
                         "remove it for this cluster: Consul CE refuses it on write".to_owned(),
@@ -525,7 +525,7 @@ mod tests {
                 "d.hcl: Failover.*.SamenessGroup",
             ]
         );
-        assert!(found[1].ends_with("but cluster \"c1\" runs Consul Community Edition"));
+        assert!(found[1].ends_with("and the cluster runs Consul Community Edition"));
         assert!(messages(&files, &live("1.22.7+ent", &[])).is_empty());
     }
 }
