@@ -133,7 +133,12 @@ async fn consul_and_meshplan_store_the_same_for_every_file_of_the_corpus() {
         let consul = consul_config_write(by_consul, &file.path);
         workspace_for(dir.path(), by_meshplan, &peers, &[file]);
         let planned = meshplan(&["plan"], dir.path(), &[]);
+        let copied = format!("00-{}", file.path.file_name().unwrap().to_string_lossy());
         match (consul, planned.code) {
+            (Err(_), Some(1)) if !planned.stderr.contains(&copied) => failures.push(format!(
+                "{}: meshplan refused it without naming the file:\n{planned}",
+                file.shown
+            )),
             (Err(_), Some(1)) => {
                 *counts
                     .entry((file.kind.clone(), file.format, true))
