@@ -33,3 +33,7 @@ mod cli;
 mod kinds;
 // `apply` against real Consul agents: the seed, idempotence, conflicts, token files, ACLs.
 mod apply;
+// The CI recipes in examples/ci/: their shell steps run in order against dev clusters.
+mod ci_recipes;
+// `--format json` errors as JSON, and formats a command does not support refused.
+mod json_errors;
