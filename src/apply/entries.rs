@@ -43,7 +43,7 @@ pub(super) async fn delete(
 ) -> Result<Option<String>, Failure> {
     let client = context.client(&change.cluster)?;
     match client
-        .delete_entry(&entry.kind, &entry.name, change.modify_index)
+        .delete_entry_at(&entry.key(), change.modify_index)
         .await
     {
         Ok(true) => Ok(None),
@@ -54,7 +54,7 @@ pub(super) async fn delete(
 
 /// What moved, for a write Consul refused under `cas`.
 async fn conflict(client: &Client, entry: &EntryObject, cas: u64) -> Failure {
-    let why = match client.read_entry(&entry.kind, &entry.name).await {
+    let why = match client.read_entry_at(&entry.key()).await {
         Ok(Some(live)) if cas == 0 => format!(
             "it was created by someone else since the plan (ModifyIndex {})",
             live.modify_index

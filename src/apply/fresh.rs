@@ -17,7 +17,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::consul::Client;
-use crate::model::LivePeering;
+use crate::model::{EntryKey, LivePeering};
 use crate::plan::{Change, Object, Plan, SeenPeering};
 use std::collections::BTreeMap;
 
@@ -87,8 +87,7 @@ struct Probe {
 
 enum Target {
     Entry {
-        kind: String,
-        name: String,
+        key: EntryKey,
         modify_index: u64,
     },
     Peering {
@@ -104,8 +103,7 @@ fn probes(change: &Change) -> Vec<Probe> {
             cluster: change.cluster.clone(),
             object: change.object.to_string(),
             target: Target::Entry {
-                kind: entry.kind.clone(),
-                name: entry.name.clone(),
+                key: entry.key(),
                 modify_index: change.modify_index,
             },
         }],
@@ -142,11 +140,7 @@ impl Probe {
 impl Target {
     async fn moved(&self, client: &Client) -> Option<String> {
         match self {
-            Self::Entry {
-                kind,
-                name,
-                modify_index,
-            } => match client.read_entry(kind, name).await {
+            Self::Entry { key, modify_index } => match client.read_entry_at(key).await {
                 Ok(now) => entry_moved(*modify_index, now.map(|entry| entry.modify_index)),
                 Err(error) => Some(format!("cannot be read: {error}")),
             },

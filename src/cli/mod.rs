@@ -4,6 +4,7 @@
 mod apply;
 mod clusters;
 mod completions;
+mod errors;
 mod logging;
 mod plan;
 mod saved;
@@ -16,6 +17,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+pub use errors::ErrorFormat;
 
 /// Keep Consul cluster peering, exported services and intentions in reviewed files.
 #[derive(Debug, Parser)]
@@ -82,6 +85,35 @@ struct WorkspaceArg {
     /// The workspace folder (with meshplan.hcl or meshplan.toml)
     #[arg(default_value = ".")]
     dir: PathBuf,
+}
+
+impl Cli {
+    /// How an error of this command line is reported: as JSON when the command prints JSON.
+    pub fn error_format(&self) -> ErrorFormat {
+        let version = match &self.command {
+            Command::Plan(args) => args.format.json_version(),
+            Command::Show(args) => args.format.json_version(),
+            Command::Validate(args) => args.format.json_version(),
+            _ => None,
+        };
+        version.map_or(ErrorFormat::Text, |format_version| ErrorFormat::Json {
+            format_version,
+        })
+    }
+}
+
+impl Format {
+    /// The `format_version` of the JSON this format prints (plans), if it is JSON.
+    fn json_version(self) -> Option<u32> {
+        (self == Self::Json).then_some(crate::plan::FORMAT_VERSION)
+    }
+}
+
+impl ReportFormat {
+    /// The `format_version` of the JSON this format prints (diagnostics), if it is JSON.
+    fn json_version(self) -> Option<u32> {
+        (self == Self::Json).then_some(crate::workspace::diagnostic::FORMAT_VERSION)
+    }
 }
 
 /// Runs the parsed command line.

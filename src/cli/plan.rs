@@ -23,7 +23,7 @@ pub(super) struct Args {
     out: Option<PathBuf>,
     /// How to print the plan: text, markdown (pull-request comments) or json
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    pub(super) format: Format,
     /// Exit 0 when there are no changes, 2 when there are, 1 on error
     #[arg(long)]
     detailed_exitcode: bool,
@@ -70,16 +70,23 @@ pub(super) struct Planned {
 
 pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let options = args.allow.options();
-    let Some(planned) = make(&args.workspace.dir, &args.clusters, &options).await? else {
-        return Ok(ExitCode::FAILURE);
+    let desired = match workspace::load(&args.workspace.dir) {
+        Ok(desired) => desired,
+        Err(failure) => {
+            validate::report_failure(&failure, args.format == Format::Json)?;
+            return Ok(ExitCode::FAILURE);
+        }
     };
+    if let Some(out) = &args.out {
+        refuse_inside_cluster_folder(out, &desired)?;
+    }
+    let planned = make_from(desired, &args.clusters, &options).await?;
     let plan = &planned.plan;
     print(plan, args.format)?;
     if refused(plan)? {
         return Ok(ExitCode::FAILURE);
     }
     if let Some(out) = &args.out {
-        refuse_inside_cluster_folder(out, &planned.desired)?;
         let saved = SavedPlan {
             format_version: plan::FORMAT_VERSION,
             workspace: SavedPlan::workspace_path(&args.workspace.dir, out)?,

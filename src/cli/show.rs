@@ -13,7 +13,7 @@ pub(super) struct Args {
     plan: std::path::PathBuf,
     /// How to print the plan: text, markdown (pull-request comments) or json
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    pub(super) format: Format,
 }
 
 pub(super) fn run(args: &Args) -> anyhow::Result<ExitCode> {

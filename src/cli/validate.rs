@@ -12,7 +12,7 @@ pub(super) struct Args {
     workspace: WorkspaceArg,
     /// How to print problems: text or json
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    format: ReportFormat,
+    pub(super) format: ReportFormat,
 }
 
 pub(super) fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -32,13 +32,11 @@ pub(super) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             )?;
         }
         (Err(failure), ReportFormat::Text) => print_failure(failure)?,
-        (loaded, ReportFormat::Json) => {
-            let json = match loaded {
-                Ok(_) => diagnostic::render_json(&[], &diagnostic::Sources::new()),
-                Err(failure) => diagnostic::render_json(&failure.diagnostics, &failure.sources),
-            };
+        (Ok(_), ReportFormat::Json) => {
+            let json = diagnostic::render_json(&[], &diagnostic::Sources::new());
             writeln!(stdout, "{}", serde_json::to_string_pretty(&json)?)?;
         }
+        (Err(failure), ReportFormat::Json) => report_failure(failure, true)?,
     }
     Ok(if loaded.is_ok() {
         ExitCode::SUCCESS
@@ -54,6 +52,21 @@ fn count(n: usize, noun: &str) -> String {
         (_, Some(stem)) => format!("{n} {stem}ies"),
         (_, None) => format!("{n} {noun}s"),
     }
+}
+
+/// Reports a failed load's diagnostics: as validate's JSON document on stdout when `json`,
+/// else as text on stderr.
+pub(super) fn report_failure(failure: &Failure, json: bool) -> anyhow::Result<()> {
+    if !json {
+        return print_failure(failure);
+    }
+    let json = diagnostic::render_json(&failure.diagnostics, &failure.sources);
+    writeln!(
+        anstream::stdout(),
+        "{}",
+        serde_json::to_string_pretty(&json)?
+    )?;
+    Ok(())
 }
 
 /// Prints a failed load's diagnostics to stderr, coloured on a terminal unless `NO_COLOR`.

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::client::{Client, Request};
+use super::client::{Client, Namespace, Request};
 use super::error::Error;
 use super::permission::Access;
 
@@ -91,7 +91,9 @@ impl Client {
         let access = Access::HealthRead {
             service: service.to_owned(),
         };
-        let mut request = Request::get(&["health", "service", service], access).partitioned();
+        let mut request = Request::get(&["health", "service", service], access)
+            .partitioned()
+            .namespace(Namespace::Cluster);
         if let Some(peer) = peer {
             request = request.query("peer", peer);
         }

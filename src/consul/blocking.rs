@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use reqwest::Method;
 
-use super::client::{Client, Request};
+use super::client::{Client, Namespace, Request};
 use super::error::Error;
 use super::permission::Access;
 
@@ -61,7 +61,8 @@ impl Client {
                     name: "*".to_owned(),
                     write: false,
                 };
-                Request::once(Method::GET, &["config", kind], access)
+                // As `list_entries`: every namespace on Enterprise.
+                Request::once(Method::GET, &["config", kind], access).namespace(Namespace::All)
             }
         };
         let request = request

@@ -66,6 +66,8 @@ pub struct Client {
     base: Url,
     token: Option<Arc<Token>>,
     partition: Option<String>,
+    /// `CONSUL_NAMESPACE`: the namespace of requests that name none (Enterprise).
+    namespace: Option<String>,
     retry: RetryPolicy,
     requests: Arc<AtomicU64>,
 }
@@ -114,6 +116,7 @@ impl Client {
             .clone()
             .or_else(|| env.non_empty(env::PARTITION).map(str::to_owned))
             .filter(|partition| !partition.is_empty());
+        let namespace = env.non_empty(env::NAMESPACE).map(str::to_owned);
         Ok(Self {
             cluster: spec.name.clone(),
             http,
@@ -121,6 +124,7 @@ impl Client {
             base,
             token: token.map(Arc::new),
             partition,
+            namespace,
             retry: options.retry,
             requests: Arc::new(AtomicU64::new(0)),
         })
@@ -139,6 +143,18 @@ impl Client {
     /// The admin partition sent with every partition-aware request, if any.
     pub fn partition(&self) -> Option<&str> {
         self.partition.as_deref()
+    }
+
+    /// The namespace (`CONSUL_NAMESPACE`) sent with namespaced requests that name none.
+    pub fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    /// Whether the settings say the cluster is Consul Enterprise (a partition or a namespace
+    /// is set): only then are `ns=default` and `ns=*` sent, since CE refuses any `ns`
+    /// (`agent/http_ce.go`, `parseEntMeta`).
+    pub fn is_enterprise(&self) -> bool {
+        self.partition.is_some() || self.namespace.is_some()
     }
 
     /// HTTP requests sent so far by this client and its clones, retries included.
@@ -217,10 +233,21 @@ impl Client {
             .iter()
             .map(|(key, value)| (*key, value.as_str()))
             .collect();
+        let partition = request.partition.as_deref().or(self.partition.as_deref());
         if request.partitioned
-            && let Some(partition) = &self.partition
+            && let Some(partition) = partition
         {
             query.push(("partition", partition));
+        }
+        let namespace = match &request.namespace {
+            Namespace::Unnamed => None,
+            Namespace::Cluster => self.namespace.as_deref(),
+            Namespace::Named(namespace) => Some(namespace.as_str()),
+            Namespace::Default => self.is_enterprise().then_some("default"),
+            Namespace::All => self.is_enterprise().then_some("*"),
+        };
+        if let Some(namespace) = namespace {
+            query.push(("ns", namespace));
         }
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
@@ -447,6 +474,7 @@ impl fmt::Debug for Client {
                 &self.token.as_ref().map(|token| token.origin.as_str()),
             )
             .field("partition", &self.partition)
+            .field("namespace", &self.namespace)
             .field("retry", &self.retry)
             .field("requests_sent", &self.requests_sent())
             .finish_non_exhaustive()
@@ -460,8 +488,12 @@ pub(crate) struct Request {
     /// Path segments after `/v1`, percent-encoded when the URL is built.
     segments: Vec<String>,
     query: Vec<(&'static str, String)>,
-    /// Whether the cluster's `?partition=` goes on this request.
+    /// Whether a `?partition=` goes on this request: its own, else the cluster's.
     partitioned: bool,
+    /// The request's own partition (an entry's `Partition`), over the cluster's.
+    partition: Option<String>,
+    /// Which `?ns=` goes on this request.
+    namespace: Namespace,
     body: Option<Zeroizing<Vec<u8>>>,
     access: Access,
     idempotent: bool,
@@ -491,6 +523,8 @@ impl Request {
             segments: segments.iter().map(|s| (*s).to_owned()).collect(),
             query: Vec::new(),
             partitioned: false,
+            partition: None,
+            namespace: Namespace::Unnamed,
             body: None,
             access,
             idempotent,
@@ -515,12 +549,51 @@ impl Request {
         self
     }
 
+    /// Sends `partition` instead of the cluster's (an entry's own `Partition`).
+    pub(crate) fn in_partition(mut self, partition: Option<&str>) -> Self {
+        self.partitioned = true;
+        self.partition = partition.map(str::to_owned);
+        self
+    }
+
+    /// Which namespace this request names.
+    pub(crate) fn namespace(mut self, namespace: Namespace) -> Self {
+        self.namespace = namespace;
+        self
+    }
+
     /// A JSON body; wiped from memory on drop, since a peering token may be in it.
     pub(crate) fn json(mut self, body: &impl serde::Serialize) -> Self {
         // The bodies are derived structs and JSON values, which always serialize; were one not
         // to, Consul would refuse the empty body with a 400 naming the request.
         self.body = Some(Zeroizing::new(serde_json::to_vec(body).unwrap_or_default()));
         self
+    }
+}
+
+/// The `?ns=` of a request. Consul Enterprise reads it on namespaced endpoints (config
+/// entries, health); Consul CE refuses the parameter whatever its value (`agent/http_ce.go`),
+/// so the defaults and the wildcard are sent only to a cluster [`Client::is_enterprise`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Namespace {
+    /// No `ns`: the endpoint is not namespaced (peerings, agent).
+    #[default]
+    Unnamed,
+    /// The cluster's `CONSUL_NAMESPACE`, when set.
+    Cluster,
+    /// This namespace: an entry's own `Namespace`.
+    Named(String),
+    /// `default` on Enterprise: an entry that names no namespace is in `default`, whatever the
+    /// token's or the environment's namespace, so that a plan does not depend on them.
+    Default,
+    /// `*`, every namespace, on Enterprise: lists that must see entries in any namespace.
+    All,
+}
+
+impl Namespace {
+    /// An entry's namespace as its key holds it (`None`: the default namespace).
+    pub(crate) fn of_entry(namespace: Option<&str>) -> Self {
+        namespace.map_or(Self::Default, |namespace| Self::Named(namespace.to_owned()))
     }
 }
 

@@ -6,6 +6,14 @@
 //! resent: a resent CAS write whose first attempt succeeded would be refused and look like a
 //! conflict, so after an ambiguous failure the caller re-reads the entry.
 //!
+//! # Namespaces and partitions (Consul Enterprise)
+//! Following `agent/config_endpoint.go`: a list reads the namespace of its `ns` (`*` for every
+//! namespace), a read or delete addresses the entry by its `ns` and `partition`, and a write
+//! takes the body's `Namespace` and `Partition`, filling only empty ones from the query
+//! (`EnterpriseMeta.Merge`). Each request here names the entry's own namespace and partition
+//! (the default namespace when the entry names none), so where an entry lives depends on the
+//! files alone; see [`Namespace`].
+//!
 //! # Caveats
 //! Consul returns `true` without checking `cas` when a write changes nothing, and a CAS delete
 //! of a missing entry also returns `true`.
@@ -13,7 +21,7 @@
 use reqwest::Method;
 use serde_json::{Map, Value};
 
-use super::client::{Client, Request};
+use super::client::{Client, Namespace, Request};
 use super::error::Error;
 use super::permission::Access;
 use crate::model::{EntryKey, LiveEntry};
@@ -52,6 +60,16 @@ pub fn singleton_name(kind: &str) -> &str {
     }
 }
 
+/// The key of an entry in the default namespace and the cluster's partition.
+fn default_scope(kind: &str, name: &str) -> EntryKey {
+    EntryKey {
+        kind: kind.to_owned(),
+        name: name.to_owned(),
+        namespace: None,
+        partition: None,
+    }
+}
+
 fn live_entry(body: Map<String, Value>) -> LiveEntry {
     LiveEntry {
         modify_index: body
@@ -78,7 +96,29 @@ impl Client {
     /// As for every call. A kind this Consul does not know is an error for which
     /// [`Error::is_unknown_kind`] holds.
     pub async fn list_entries(&self, kind: &str) -> Result<EntryList, Error> {
-        let request = Request::get(&["config", kind], entry_access(kind, "*", false)).partitioned();
+        self.list_entries_in(kind, false).await
+    }
+
+    /// [`Client::list_entries`] of every namespace (`?ns=*`) when the cluster is Enterprise or
+    /// `across_namespaces` (the files declare entries in namespaces): entries the workspace
+    /// owns in any namespace must be seen to be compared or deleted.
+    ///
+    /// # Errors
+    /// As for [`Client::list_entries`].
+    pub async fn list_entries_in(
+        &self,
+        kind: &str,
+        across_namespaces: bool,
+    ) -> Result<EntryList, Error> {
+        // Entries declared in namespaces mean Enterprise, whatever the settings say.
+        let namespace = if across_namespaces {
+            Namespace::Named("*".to_owned())
+        } else {
+            Namespace::All
+        };
+        let request = Request::get(&["config", kind], entry_access(kind, "*", false))
+            .partitioned()
+            .namespace(namespace);
         let reply = self.execute(request).await?;
         let bodies: Option<Vec<Map<String, Value>>> = self.decode(&reply)?;
         let entries = bodies
@@ -94,8 +134,18 @@ impl Client {
     /// # Errors
     /// As for every call, except that 404 is `Ok(None)`.
     pub async fn read_entry(&self, kind: &str, name: &str) -> Result<Option<LiveEntry>, Error> {
-        let request =
-            Request::get(&["config", kind, name], entry_access(kind, name, false)).partitioned();
+        self.read_entry_at(&default_scope(kind, name)).await
+    }
+
+    /// [`Client::read_entry`] of the entry `key` names, in its namespace and partition.
+    ///
+    /// # Errors
+    /// As for [`Client::read_entry`].
+    pub async fn read_entry_at(&self, key: &EntryKey) -> Result<Option<LiveEntry>, Error> {
+        let (kind, name) = (key.kind.as_str(), key.name.as_str());
+        let request = Request::get(&["config", kind, name], entry_access(kind, name, false))
+            .in_partition(key.partition.as_deref())
+            .namespace(Namespace::of_entry(key.namespace.as_deref()));
         match self.execute(request).await {
             Ok(reply) => Ok(Some(live_entry(self.decode(&reply)?))),
             Err(err) if err.status() == Some(404) => Ok(None),
@@ -112,9 +162,12 @@ impl Client {
     pub async fn write_entry(&self, body: &Value, cas: u64) -> Result<bool, Error> {
         let field = |key: &str| body.get(key).and_then(Value::as_str).unwrap_or_default();
         let access = entry_access(field("Kind"), field("Name"), true);
+        let body_object = body.as_object().cloned().unwrap_or_default();
+        let key = entry_key(field("Kind"), &body_object);
         let request = Request::once(Method::PUT, &["config"], access)
             .query("cas", cas.to_string())
-            .partitioned()
+            .in_partition(key.partition.as_deref())
+            .namespace(Namespace::of_entry(key.namespace.as_deref()))
             .json(body);
         let reply = self.execute(request).await?;
         self.decode(&reply)
@@ -126,13 +179,23 @@ impl Client {
     /// # Errors
     /// As for every call.
     pub async fn delete_entry(&self, kind: &str, name: &str, cas: u64) -> Result<bool, Error> {
+        self.delete_entry_at(&default_scope(kind, name), cas).await
+    }
+
+    /// [`Client::delete_entry`] of the entry `key` names, in its namespace and partition.
+    ///
+    /// # Errors
+    /// As for [`Client::delete_entry`].
+    pub async fn delete_entry_at(&self, key: &EntryKey, cas: u64) -> Result<bool, Error> {
+        let (kind, name) = (key.kind.as_str(), key.name.as_str());
         let request = Request::once(
             Method::DELETE,
             &["config", kind, name],
             entry_access(kind, name, true),
         )
         .query("cas", cas.to_string())
-        .partitioned();
+        .in_partition(key.partition.as_deref())
+        .namespace(Namespace::of_entry(key.namespace.as_deref()));
         let reply = self.execute(request).await?;
         self.decode(&reply)
     }

@@ -32,6 +32,8 @@ pub const TLS_SERVER_NAME: &str = "CONSUL_TLS_SERVER_NAME";
 pub const HTTP_SSL_VERIFY: &str = "CONSUL_HTTP_SSL_VERIFY";
 /// `CONSUL_PARTITION`: the Enterprise admin partition sent as `?partition=`.
 pub const PARTITION: &str = "CONSUL_PARTITION";
+/// `CONSUL_NAMESPACE`: the Enterprise namespace sent as `?ns=` where a request names none.
+pub const NAMESPACE: &str = "CONSUL_NAMESPACE";
 
 /// A snapshot of environment variables.
 #[derive(Clone, Default)]

@@ -47,6 +47,6 @@ pub use retry::RetryPolicy;
 pub mod vars {
     pub use super::env::{
         CACERT, CAPATH, CLIENT_CERT, CLIENT_KEY, HTTP_ADDR, HTTP_SSL, HTTP_SSL_VERIFY, HTTP_TOKEN,
-        HTTP_TOKEN_FILE, PARTITION, TLS_SERVER_NAME,
+        HTTP_TOKEN_FILE, NAMESPACE, PARTITION, TLS_SERVER_NAME,
     };
 }

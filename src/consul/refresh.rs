@@ -128,10 +128,19 @@ pub async fn refresh(
             .map_or_else(|| name.clone(), |spec| spec.datacenter.clone());
         let declared = desired.entries.get(name);
         let kinds = kinds_to_list(declared);
+        // Entries declared in a namespace: list every namespace to find those owned there.
+        let across_namespaces = declared
+            .into_iter()
+            .flat_map(BTreeMap::keys)
+            .any(|key| key.namespace.is_some());
         let declared = declared_kinds(declared);
         let (name, client) = (name.clone(), client.clone());
         tasks.spawn(async move {
-            let result = refresh_cluster(&name, &client, expected, kinds, declared).await;
+            let listing = Listing {
+                kinds,
+                across_namespaces,
+            };
+            let result = refresh_cluster(&name, &client, expected, listing, declared).await;
             (name, result)
         });
     }
@@ -198,13 +207,13 @@ async fn refresh_cluster(
     name: &str,
     client: &Client,
     expected: String,
-    kinds: BTreeSet<String>,
+    listing: Listing,
     declared: BTreeMap<String, String>,
 ) -> Result<LiveCluster, RefreshFailure> {
     let (agent, peerings, lists) = tokio::try_join!(
         client.agent_self(),
         client.list_peerings(),
-        list_kinds(client, kinds),
+        list_kinds(client, listing),
     )?;
     if expected != agent.datacenter {
         return Err(RefreshFailure::DatacenterMismatch {
@@ -238,16 +247,21 @@ async fn refresh_cluster(
     }
 }
 
-/// Lists every kind concurrently; kinds the agent does not know are left out.
-async fn list_kinds(
-    client: &Client,
+/// The config-entry lists one cluster's refresh makes.
+struct Listing {
     kinds: BTreeSet<String>,
-) -> Result<Vec<(String, EntryList)>, Error> {
+    /// Whether the files declare entries in namespaces there (`ns=*`).
+    across_namespaces: bool,
+}
+
+/// Lists every kind concurrently; kinds the agent does not know are left out.
+async fn list_kinds(client: &Client, listing: Listing) -> Result<Vec<(String, EntryList)>, Error> {
     let mut tasks = JoinSet::new();
-    for kind in kinds {
+    let across = listing.across_namespaces;
+    for kind in listing.kinds {
         let client = client.clone();
         tasks.spawn(async move {
-            let listed = client.list_entries(&kind).await;
+            let listed = client.list_entries_in(&kind, across).await;
             (kind, listed)
         });
     }

@@ -525,6 +525,18 @@ impl fmt::Display for Object {
     }
 }
 
+impl EntryObject {
+    /// The key Consul addresses the entry by: kind, name, namespace and partition.
+    pub fn key(&self) -> crate::model::EntryKey {
+        crate::model::EntryKey {
+            kind: self.kind.clone(),
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+            partition: self.partition.clone(),
+        }
+    }
+}
+
 impl fmt::Display for EntryObject {
     /// `service-intentions/web`, with namespace and partition only when set.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

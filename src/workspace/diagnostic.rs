@@ -266,6 +266,9 @@ fn star(byte: u8) -> char {
     if byte == b'\n' { '\n' } else { '*' }
 }
 
+/// The version of the JSON diagnostics document; see [`render_json`].
+pub const FORMAT_VERSION: u32 = 1;
+
 /// Renders as `{"format_version": 1, "diagnostics": [...]}`, one object per diagnostic (its
 /// fields are described at `diagnostic_json` below). Never includes source text, so redacted
 /// spans cannot leak through it.
@@ -274,7 +277,7 @@ pub fn render_json(diags: &[Diagnostic], sources: &Sources) -> serde_json::Value
         .iter()
         .map(|diag| diagnostic_json(diag, sources))
         .collect();
-    json!({ "format_version": 1, "diagnostics": diagnostics })
+    json!({ "format_version": FORMAT_VERSION, "diagnostics": diagnostics })
 }
 
 /// `severity`, `message`, `help`, the primary label's `file`, `line`, `column`, `end_line` and

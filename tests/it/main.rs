@@ -35,3 +35,7 @@ mod kinds;
 mod apply;
 // Consul as the oracle: every entry file of the corpus stored alike by `consul config write` and `meshplan apply`.
 mod differential;
+// The CI recipes in examples/ci/: their shell steps run in order against dev clusters.
+mod ci_recipes;
+// `--format json` errors as JSON, and formats a command does not support refused.
+mod json_errors;

@@ -11,7 +11,7 @@ use crate::support::consul::Cluster;
 use crate::support::http::defaults_owner;
 
 /// Copies the files of `from` (one level of folders) into `to`.
-fn copy_tree(from: &Path, to: &Path) {
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).expect("read the folder") {
         let entry = entry.expect("an entry");
         let target = to.join(entry.file_name());

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::*;
 use crate::consul::fake::{self, Canned};
 use crate::consul::{Establish, GenerateToken};
-use crate::model::{Secret, TlsSpec, TokenSource};
+use crate::model::{EntryKey, Secret, TlsSpec, TokenSource};
 
 const CANARY: &str = "canary-token-5e1f0c2a";
 
@@ -448,4 +448,186 @@ async fn no_error_and_no_debug_output_ever_contains_the_token() {
 
 fn shown_client(client: &Client, shown: &mut Vec<String>) {
     shown.push(format!("{client:?}"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enterprise request shapes. Consul CE cannot run Enterprise requests, so these hold the URLs
+// and bodies to what Consul's source reads:
+// - `agent/config_endpoint.go`: a config-entry list parses `ns` with wildcards (`*`: every
+//   namespace); a read and a delete parse `ns` and `partition` for the entry; a write decodes
+//   the body's `Namespace` and `Partition` and only fills empty ones from the query
+//   (`EnterpriseMeta.Merge`).
+// - `agent/http_ce.go`: CE refuses any `ns` (and any `partition`) with a 400, so nothing
+//   Enterprise-only is sent to a cluster without a partition or namespace setting.
+// - `api/peering.go`: peerings are scoped by partition (query and the body's `Partition`),
+//   never by namespace.
+// - `api/health.go`: service health takes `ns` and `partition` from the query options.
+// ---------------------------------------------------------------------------------------------
+
+/// A client of an Enterprise cluster, as `CONSUL_PARTITION` and `CONSUL_NAMESPACE` make one.
+async fn enterprise_client(responses: Vec<Canned>) -> (Client, fake::Received) {
+    let (address, received) = fake::serve_tcp(responses).await;
+    let env = Env::from_vars([
+        ("TEST_TOKEN", CANARY),
+        (env::PARTITION, "payments"),
+        (env::NAMESPACE, "team-a"),
+    ]);
+    let client = Client::with_options(&spec("c1", &address), &env, Path::new("/"), quick())
+        .expect("a client");
+    (client, received)
+}
+
+fn key(name: &str, namespace: Option<&str>, partition: Option<&str>) -> EntryKey {
+    EntryKey {
+        kind: "service-intentions".to_owned(),
+        name: name.to_owned(),
+        namespace: namespace.map(str::to_owned),
+        partition: partition.map(str::to_owned),
+    }
+}
+
+/// The body of the `index`th request the fake received.
+fn body_of(received: &fake::Received, index: usize) -> serde_json::Value {
+    let request = &received.all()[index];
+    let (_, body) = request.split_once("\r\n\r\n").expect("a body");
+    serde_json::from_str(body).expect("a JSON body")
+}
+
+#[tokio::test]
+async fn a_ce_cluster_gets_no_namespace_or_partition_parameter() {
+    let entry = r#"{"Kind": "service-intentions", "Name": "web", "ModifyIndex": 3}"#;
+    let (client, received) = client_for(vec![
+        (200, "[]"),
+        (200, entry),
+        (200, "true"),
+        (200, "true"),
+    ])
+    .await;
+    assert!(!client.is_enterprise());
+    client
+        .list_entries("service-intentions")
+        .await
+        .expect("a list");
+    client
+        .read_entry("service-intentions", "web")
+        .await
+        .expect("a read");
+    let body = json!({"Kind": "service-intentions", "Name": "web"});
+    client.write_entry(&body, 0).await.expect("a write");
+    client
+        .delete_entry("service-intentions", "web", 3)
+        .await
+        .expect("a delete");
+    assert_eq!(
+        request_lines(&received),
+        vec![
+            "GET /v1/config/service-intentions HTTP/1.1",
+            "GET /v1/config/service-intentions/web HTTP/1.1",
+            "PUT /v1/config?cas=0 HTTP/1.1",
+            "DELETE /v1/config/service-intentions/web?cas=3 HTTP/1.1",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn enterprise_entry_requests_name_the_entrys_namespace_and_partition() {
+    let entry = r#"{"Kind": "service-intentions", "Name": "web", "ModifyIndex": 3}"#;
+    let (client, received) = enterprise_client(vec![
+        (200, "[]"),
+        (200, entry),
+        (200, entry),
+        (200, "true"),
+        (200, "true"),
+        (200, "true"),
+    ])
+    .await;
+    assert!(client.is_enterprise());
+    assert_eq!(client.namespace(), Some("team-a"));
+    client
+        .list_entries("service-intentions")
+        .await
+        .expect("a list");
+    // An entry that names no namespace is in `default`, not in CONSUL_NAMESPACE's.
+    let plain = key("web", None, None);
+    client.read_entry_at(&plain).await.expect("a read");
+    let elsewhere = key("web", Some("team-b"), Some("billing"));
+    client.read_entry_at(&elsewhere).await.expect("a read");
+    let body = json!({"Kind": "service-intentions", "Name": "web", "Namespace": "team-b"});
+    client.write_entry(&body, 5).await.expect("a write");
+    client.delete_entry_at(&plain, 7).await.expect("a delete");
+    client
+        .delete_entry_at(&elsewhere, 8)
+        .await
+        .expect("a delete");
+    assert_eq!(
+        request_lines(&received),
+        vec![
+            "GET /v1/config/service-intentions?partition=payments&ns=* HTTP/1.1",
+            "GET /v1/config/service-intentions/web?partition=payments&ns=default HTTP/1.1",
+            "GET /v1/config/service-intentions/web?partition=billing&ns=team-b HTTP/1.1",
+            "PUT /v1/config?cas=5&partition=payments&ns=team-b HTTP/1.1",
+            "DELETE /v1/config/service-intentions/web?cas=7&partition=payments&ns=default HTTP/1.1",
+            "DELETE /v1/config/service-intentions/web?cas=8&partition=billing&ns=team-b HTTP/1.1",
+        ]
+    );
+    // The body keeps its own Namespace: Consul reads it before the query.
+    assert_eq!(body_of(&received, 3), body);
+}
+
+#[tokio::test]
+async fn entries_declared_in_namespaces_are_listed_across_namespaces() {
+    let (client, received) = client_for(vec![(200, "[]")]).await;
+    client
+        .list_entries_in("exported-services", true)
+        .await
+        .expect("a list");
+    client
+        .list_entries_in("exported-services", false)
+        .await
+        .expect("a list");
+    assert_eq!(
+        request_lines(&received),
+        vec![
+            "GET /v1/config/exported-services?ns=* HTTP/1.1",
+            "GET /v1/config/exported-services HTTP/1.1",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn enterprise_peerings_are_partitioned_and_never_namespaced() {
+    let (client, received) = enterprise_client(vec![
+        (200, "[]"),
+        (200, r#"{"PeeringToken": "opaque"}"#),
+        (200, "{}"),
+        (200, "[]"),
+    ])
+    .await;
+    client.list_peerings().await.expect("a list");
+    let meta = BTreeMap::new();
+    let request = GenerateToken {
+        peer_name: "cluster-02",
+        partition: client.partition(),
+        meta: &meta,
+        server_external_addresses: &[],
+    };
+    client.generate_token(&request).await.expect("a token");
+    client.delete_peering("cluster-02").await.expect("a delete");
+    client
+        .health_service("web", Some("cluster-02"))
+        .await
+        .expect("the instances");
+    assert_eq!(
+        request_lines(&received),
+        vec![
+            "GET /v1/peerings?partition=payments HTTP/1.1",
+            "POST /v1/peering/token?partition=payments HTTP/1.1",
+            "DELETE /v1/peering/cluster-02?partition=payments HTTP/1.1",
+            "GET /v1/health/service/web?peer=cluster-02&partition=payments&ns=team-a HTTP/1.1",
+        ]
+    );
+    assert_eq!(
+        body_of(&received, 1),
+        json!({"PeerName": "cluster-02", "Partition": "payments"})
+    );
 }
