@@ -33,3 +33,7 @@ mod cli;
 mod kinds;
 // `apply` against real Consul agents: the seed, idempotence, conflicts, token files, ACLs.
 mod apply;
+// `meshplan status`: ACTIVE, PENDING, drifted and unreachable, `--check`'s exit codes, JSON.
+mod status;
+// `meshplan policy`: tokens from the printed policies plan and apply; every rule is needed.
+mod policy;
