@@ -165,7 +165,7 @@ pub fn assess(desired: &Desired, observed: &Observed, max_heartbeat_age: u64) ->
             let planned = peers_of(desired, name)
                 .iter()
                 .all(|peer| live.clusters.contains_key(peer));
-            let count = |conflict: bool| {
+            let counted = |conflict: bool| {
                 planned.then(|| {
                     plan.changes_on(name)
                         .filter(|change| {
@@ -187,8 +187,8 @@ pub fn assess(desired: &Desired, observed: &Observed, max_heartbeat_age: u64) ->
                     .map(|error| error.lines().next().unwrap_or_default().to_owned()),
                 datacenter: read.map(|read| read.live.datacenter.clone()),
                 version: read.map(|read| read.live.version.clone()),
-                changes: count(false),
-                conflicts: count(true),
+                changes: counted(false),
+                conflicts: counted(true),
             }
         })
         .collect();
