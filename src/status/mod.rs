@@ -112,7 +112,8 @@ pub struct ClusterStatus {
     pub name: String,
     pub address: String,
     pub reachable: bool,
-    /// Why it could not be read (the first line of the error).
+    /// Why it could not be read: the error, with its `hint:` lines (such as the ACL permission
+    /// a 403 points at).
     pub error: Option<String>,
     pub datacenter: Option<String>,
     pub version: Option<String>,
@@ -182,9 +183,7 @@ pub fn assess(desired: &Desired, observed: &Observed, max_heartbeat_age: u64) ->
                 name: name.clone(),
                 address: seen.map(|seen| seen.address.clone()).unwrap_or_default(),
                 reachable: read.is_some(),
-                error: seen
-                    .and_then(|seen| seen.read.as_ref().err())
-                    .map(|error| error.lines().next().unwrap_or_default().to_owned()),
+                error: seen.and_then(|seen| seen.read.as_ref().err()).cloned(),
                 datacenter: read.map(|read| read.live.datacenter.clone()),
                 version: read.map(|read| read.live.version.clone()),
                 changes: counted(false),
@@ -194,7 +193,8 @@ pub fn assess(desired: &Desired, observed: &Observed, max_heartbeat_age: u64) ->
         .collect();
     for cluster in &clusters {
         if let Some(error) = &cluster.error {
-            problems.push(format!("cluster {} cannot be read: {error}", cluster.name));
+            let first = error.lines().next().unwrap_or_default();
+            problems.push(format!("cluster {} cannot be read: {first}", cluster.name));
         }
         match (cluster.changes, cluster.conflicts) {
             (Some(0), Some(0)) | (None, _) | (_, None) => {}

@@ -179,7 +179,12 @@ fn an_unreachable_cluster_is_a_row_and_its_peers_drift_is_unknown() {
     assert!(!two.reachable);
     assert_eq!(
         two.error.as_deref(),
-        Some("cluster \"cluster-02\": GET /v1/agent/self: cannot connect")
+        Some("cluster \"cluster-02\": GET /v1/agent/self: cannot connect\nhint: x")
+    );
+    assert!(
+        !status.problems.iter().any(|p| p.contains("hint")),
+        "{:?}",
+        status.problems
     );
     assert_eq!((status.clusters[0].changes, two.changes), (None, None));
     assert_eq!(status.peerings[0].dialer.state, None);

@@ -112,7 +112,9 @@ pub fn render(status: &Status, out: &mut impl Write, options: Options) -> io::Re
     }
     table(out, &rows, options.color, &[4])?;
     for error in &errors {
-        writeln!(out, "  {error}")?;
+        for line in error.lines() {
+            writeln!(out, "  {line}")?;
+        }
     }
 
     if !status.problems.is_empty() {
