@@ -5,6 +5,8 @@
 //! - [`model`]: the shared vocabulary (desired state, typed config entries, secrets). No I/O.
 //! - [`workspace`]: files → [`model::Desired`], with `file:line:column` diagnostics. The only
 //!   module that reads the user's files.
+//! - [`policy`]: the least-privilege ACL rules a workspace's tokens need (pure).
+//! - [`status`]: peerings and drift as the clusters report them, for people and monitoring.
 //! - [`cli`]: the command line; each command is one call into the modules above.
 //!
 //! # Invariants
@@ -16,8 +18,10 @@ pub mod cli;
 pub mod consul;
 pub mod model;
 pub mod plan;
+pub mod policy;
 pub mod render;
 pub mod schema;
+pub mod status;
 pub mod suggest;
 pub mod watch;
 pub mod workspace;

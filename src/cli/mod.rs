@@ -7,9 +7,11 @@ mod completions;
 mod errors;
 mod logging;
 mod plan;
+mod policy;
 mod saved;
 mod schema;
 mod show;
+mod status;
 mod validate;
 mod watch;
 
@@ -50,6 +52,10 @@ enum Command {
     Show(show::Args),
     /// Keep the workspace applied as the files change and the clusters drift (a daemon)
     Watch(watch::Args),
+    /// Show each peering as both sides see it, and each cluster's drift; `--check` for monitoring
+    Status(status::Args),
+    /// Print the least-privilege ACL policy each cluster's token needs for plan and apply
+    Policy(policy::Args),
     /// Print (or write) the JSON Schemas of the workspace file, the typed config entries and plans
     Schema(schema::Args),
     /// Print the completion script for a shell: `source <(meshplan completions bash)`
@@ -135,6 +141,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Apply(args) => runtime()?.block_on(apply::run(&args)),
         Command::Show(args) => show::run(&args),
         Command::Watch(args) => runtime()?.block_on(watch::run(&args)),
+        Command::Status(args) => runtime()?.block_on(status::run(&args)),
+        Command::Policy(args) => policy::run(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Man => completions::man(),

@@ -155,9 +155,21 @@ impl Client {
     /// # Errors
     /// As for every call, except that 404 is `Ok(None)`.
     pub async fn read_peering(&self, name: &str) -> Result<Option<LivePeering>, Error> {
+        Ok(self
+            .read_peering_wire(name)
+            .await?
+            .map(PeeringWire::into_live))
+    }
+
+    /// `GET /v1/peering/:name` as Consul's JSON has it, with the whole stream status (last
+    /// receive and send besides the heartbeat) that the model leaves out; `None` on 404.
+    ///
+    /// # Errors
+    /// As for every call, except that 404 is `Ok(None)`.
+    pub async fn read_peering_wire(&self, name: &str) -> Result<Option<PeeringWire>, Error> {
         let request = Request::get(&["peering", name], Access::PeeringRead).partitioned();
         match self.execute(request).await {
-            Ok(reply) => Ok(Some(self.decode::<PeeringWire>(&reply)?.into_live())),
+            Ok(reply) => Ok(Some(self.decode::<PeeringWire>(&reply)?)),
             Err(err) if err.status() == Some(404) => Ok(None),
             Err(err) => Err(err),
         }

@@ -39,3 +39,7 @@ mod differential;
 mod ci_recipes;
 // `--format json` errors as JSON, and formats a command does not support refused.
 mod json_errors;
+// `meshplan status`: ACTIVE, PENDING, drifted and unreachable, `--check`'s exit codes, JSON.
+mod status;
+// `meshplan policy`: tokens from the printed policies plan and apply; every rule is needed.
+mod policy;
