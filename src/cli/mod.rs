@@ -100,6 +100,7 @@ impl Cli {
             Command::Plan(args) => args.format.json_version(),
             Command::Show(args) => args.format.json_version(),
             Command::Validate(args) => args.format.json_version(),
+            Command::Status(args) => args.json_version(),
             _ => None,
         };
         version.map_or(ErrorFormat::Text, |format_version| ErrorFormat::Json {

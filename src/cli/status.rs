@@ -28,6 +28,13 @@ pub(super) struct Args {
     max_heartbeat_age: u64,
 }
 
+impl Args {
+    /// The `format_version` of the JSON status prints, if it prints JSON: errors use it too.
+    pub(super) fn json_version(&self) -> Option<u32> {
+        (self.format == ReportFormat::Json).then_some(crate::status::FORMAT_VERSION)
+    }
+}
+
 pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let desired = match workspace::load(&args.workspace.dir) {
         Ok(desired) => desired,
