@@ -14,6 +14,7 @@
 pub mod apply;
 pub mod cli;
 pub mod consul;
+pub mod import;
 pub mod model;
 pub mod plan;
 pub mod render;

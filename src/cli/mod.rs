@@ -4,6 +4,7 @@
 mod apply;
 mod clusters;
 mod completions;
+mod import;
 mod logging;
 mod plan;
 mod saved;
@@ -47,6 +48,8 @@ enum Command {
     Show(show::Args),
     /// Keep the workspace applied as the files change and the clusters drift (a daemon)
     Watch(watch::Args),
+    /// Write what clusters hold (peerings, config entries) into the workspace's files
+    Import(import::Args),
     /// Print (or write) the JSON Schemas of the workspace file, the typed config entries and plans
     Schema(schema::Args),
     /// Print the completion script for a shell: `source <(meshplan completions bash)`
@@ -103,6 +106,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Apply(args) => runtime()?.block_on(apply::run(&args)),
         Command::Show(args) => show::run(&args),
         Command::Watch(args) => runtime()?.block_on(watch::run(&args)),
+        Command::Import(args) => runtime()?.block_on(import::run(&args)),
         Command::Schema(args) => schema::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Man => completions::man(),

@@ -33,3 +33,5 @@ mod cli;
 mod kinds;
 // `apply` against real Consul agents: the seed, idempotence, conflicts, token files, ACLs.
 mod apply;
+// `meshplan import`: an estate made by hand, imported in three formats, adopted and applied.
+mod import;
