@@ -104,13 +104,13 @@ pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
         writeln!(
             stderr,
             "{}; nothing was written (--dry-run).",
-            summary(&import)
+            summary("Would import", &import)
         )?;
         return Ok(ExitCode::SUCCESS);
     }
     match import::write(root, &import, args.force)? {
         Outcome::Written => {
-            writeln!(stderr, "{}.", summary(&import))?;
+            writeln!(stderr, "{}.", summary("Imported", &import))?;
             for file in import.files.iter().chain(&import.workspace_file) {
                 writeln!(stderr, "  {}", file.path.display())?;
             }
@@ -140,11 +140,11 @@ pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 /// `Imported 3 config entries and 1 peering`.
-fn summary(import: &Import) -> String {
+fn summary(verb: &str, import: &Import) -> String {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     format!(
-        "Imported {} and {}",
+        "{verb} {} and {}",
         plural(import.files.len(), "config entry", "config entries"),
         plural(import.peerings, "peering", "peerings")
     )

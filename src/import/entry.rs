@@ -38,8 +38,8 @@ pub fn clean(kind: &str, mut body: Map<String, Value>) -> Map<String, Value> {
     if kind == SERVICE_INTENTIONS {
         for source in objects(&mut body, "Sources") {
             source.retain(|key, value| {
-                !SOURCE_SERVER_FIELDS.contains(&key.as_str())
-                    && !(key == "Type" && value == "consul")
+                let default_type = key == "Type" && value == "consul";
+                !(default_type || SOURCE_SERVER_FIELDS.contains(&key.as_str()))
             });
             drop_default_tenancy(source);
         }

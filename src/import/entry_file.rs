@@ -51,6 +51,9 @@ fn fill(table: &mut toml_edit::Table, map: &Map<String, Value>) {
             Value::Object(inner) if !inner.is_empty() => {
                 let mut sub = toml_edit::Table::new();
                 fill(&mut sub, inner);
+                // A table of tables only (`JWT`) needs no header of its own.
+                let tables_only = sub.iter().all(|(_, item)| !item.is_value());
+                sub.set_implicit(tables_only);
                 toml_edit::Item::Table(sub)
             }
             Value::Array(items)
@@ -154,6 +157,10 @@ mod tests {
         assert!(
             text.starts_with("Kind = \"service-intentions\"\nName = \"api\"\n"),
             "{text}"
+        );
+        assert!(
+            !text.contains("[JWT]"),
+            "a table of tables only has no header:\n{text}"
         );
     }
 }

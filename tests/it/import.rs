@@ -31,9 +31,8 @@ const KINDS: [&str; 5] = [
 
 /// The head of the workspace file, with comments and alignment the import must keep.
 fn workspace_file(clusters: &[&Cluster]) -> String {
-    let mut text = String::from(
-        "# The estate, adopted.\nworkspace = \"estate\"   # names what we own\n\n",
-    );
+    let mut text =
+        String::from("# The estate, adopted.\nworkspace = \"estate\"   # names what we own\n\n");
     for cluster in clusters {
         text.push_str(&cluster_block(cluster));
         text.push('\n');
@@ -200,7 +199,13 @@ fn consul_config_write(agent: &Cluster, file: &Path) {
 }
 
 fn import_args(format: &str) -> Vec<&str> {
-    let mut args = vec!["import", "--cluster", "cluster-01", "--cluster", "cluster-02"];
+    let mut args = vec![
+        "import",
+        "--cluster",
+        "cluster-01",
+        "--cluster",
+        "cluster-02",
+    ];
     for kind in KINDS {
         args.extend(["--kind", kind]);
     }
@@ -277,20 +282,41 @@ async fn an_estate_made_by_hand_imports_plans_as_adoptions_and_applies_to_nothin
         let dir = TempDir::new().expect("a temp dir");
         write(dir.path(), "meshplan.hcl", &head);
 
-        let dry = meshplan(&[&import_args(format)[..], &["--dry-run"]].concat(), dir.path(), &[]);
+        let dry = meshplan(
+            &[&import_args(format)[..], &["--dry-run"]].concat(),
+            dir.path(),
+            &[],
+        );
         assert_exit(&dry, 0);
-        assert!(entry_files(dir.path()).is_empty(), "--dry-run wrote files\n{dry}");
+        assert!(
+            entry_files(dir.path()).is_empty(),
+            "--dry-run wrote files\n{dry}"
+        );
         let unchanged = std::fs::read_to_string(dir.path().join("meshplan.hcl")).unwrap();
         assert_eq!(unchanged, head, "--dry-run edited the workspace file");
-        assert!(dry.stdout.contains(&format!("==> cluster-01/api-intentions.{format} <==")), "{dry}");
+        assert!(
+            dry.stdout
+                .contains(&format!("==> cluster-01/api-intentions.{format} <==")),
+            "{dry}"
+        );
         assert!(dry.stdout.contains("peering {"), "{dry}");
 
         let run = meshplan(&import_args(format), dir.path(), &[]);
         assert_exit(&run, 0);
-        assert!(run.stderr.contains("token_out = \"tokens/partner-west.token\""), "{run}");
-        assert!(run.stderr.contains("token_file = \"tokens/partner.token\""), "{run}");
+        assert!(
+            run.stderr
+                .contains("token_out = \"tokens/partner-west.token\""),
+            "{run}"
+        );
+        assert!(
+            run.stderr.contains("token_file = \"tokens/partner.token\""),
+            "{run}"
+        );
         let text = std::fs::read_to_string(dir.path().join("meshplan.hcl")).unwrap();
-        assert!(text.starts_with(&head), "the workspace file was not kept as it was:\n{text}");
+        assert!(
+            text.starts_with(&head),
+            "the workspace file was not kept as it was:\n{text}"
+        );
         assert_eq!(text.matches("peering {").count(), 3, "{text}");
         let expected: Vec<PathBuf> = [
             "cluster-01/all-services-intentions",
@@ -307,8 +333,18 @@ async fn an_estate_made_by_hand_imports_plans_as_adoptions_and_applies_to_nothin
         assert_eq!(entry_files(dir.path()), expected);
         for file in &expected {
             let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
-            for added in ["CreateIndex", "ModifyIndex", "Hash", "Precedence", "managed-by"] {
-                assert!(!text.contains(added), "{added} in {}:\n{text}", file.display());
+            for added in [
+                "CreateIndex",
+                "ModifyIndex",
+                "Hash",
+                "Precedence",
+                "managed-by",
+            ] {
+                assert!(
+                    !text.contains(added),
+                    "{added} in {}:\n{text}",
+                    file.display()
+                );
             }
         }
 
@@ -347,7 +383,11 @@ async fn an_estate_made_by_hand_imports_plans_as_adoptions_and_applies_to_nothin
         consul_config_write(partner, &hcl.join(file));
     }
     for (_, original) in &originals {
-        assert_eq!(&read(partner, original).await, original, "consul config write");
+        assert_eq!(
+            &read(partner, original).await,
+            original,
+            "consul config write"
+        );
     }
 
     let applied = meshplan(&["apply", "--auto-approve"], hcl, &[]);
@@ -357,7 +397,11 @@ async fn an_estate_made_by_hand_imports_plans_as_adoptions_and_applies_to_nothin
         assert_exit(&run, 0);
     }
     for (agent, original) in &originals {
-        assert_eq!(&read(agent, original).await, original, "apply changed content");
+        assert_eq!(
+            &read(agent, original).await,
+            original,
+            "apply changed content"
+        );
     }
     assert_eq!((peering_ids(one).await, peering_ids(two).await), ids_before);
 
@@ -370,7 +414,10 @@ async fn an_estate_made_by_hand_imports_plans_as_adoptions_and_applies_to_nothin
     let refused = meshplan(&import_args("hcl"), hcl, &[]);
     assert_exit(&refused, 1);
     for file in entry_files(hcl) {
-        assert!(refused.stderr.contains(&file.display().to_string()), "{refused}");
+        assert!(
+            refused.stderr.contains(&file.display().to_string()),
+            "{refused}"
+        );
     }
     let mesh = std::fs::read_to_string(hcl.join("cluster-01/mesh.hcl")).unwrap();
     assert_eq!(mesh, "Kind = \"mesh\"\n", "a refused import wrote");
@@ -382,7 +429,11 @@ async fn an_estate_made_by_hand_imports_plans_as_adoptions_and_applies_to_nothin
         .collect();
     assert_eq!(after, before, "--force writes the same files again");
     let text = std::fs::read_to_string(hcl.join("meshplan.hcl")).unwrap();
-    assert_eq!(text.matches("peering {").count(), 3, "declared peerings are not added again");
+    assert_eq!(
+        text.matches("peering {").count(),
+        3,
+        "declared peerings are not added again"
+    );
 }
 
 /// Entries as Consul returns them, compared field by field in the test above; this keeps the
