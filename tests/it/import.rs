@@ -4,7 +4,8 @@
 //! unchanged; applying one of them leaves all three planning empty, the entries' content and the
 //! peering IDs as they were. Every HCL file written is also written with the real
 //! `consul config write` to an agent of its own, which must then hold the same entry.
-//! `--dry-run` writes nothing, and importing again refuses to replace files without `--force`.
+//! `--dry-run` writes nothing, importing again refuses to replace files without `--force`, and
+//! another workspace's entry is left out.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -267,6 +268,10 @@ async fn an_estate_made_by_hand_imports_plans_as_adoptions_and_applies_to_nothin
     for entry in &estate_02 {
         put_entry(two, entry).await;
     }
+    // Another workspace's entry is left out, with a note.
+    let theirs = json!({"Kind": "service-defaults", "Name": "ledger", "Protocol": "http",
+                        "Meta": {"managed-by": "meshplan", "meshplan-workspace": "other"}});
+    put_entry(two, &theirs).await;
     let mut originals = Vec::new();
     for entry in &estate_01 {
         originals.push((one, read(one, entry).await));
