@@ -30,7 +30,7 @@ use anyhow::Context as _;
 
 pub use entry_file::EntryFormat;
 
-use crate::model::{Desired, Live, Owner};
+use crate::model::{Desired, EntryKey, Live, Owner};
 use crate::workspace::tree::Format;
 
 /// The config-entry kinds imported when none is named.
@@ -119,7 +119,11 @@ pub fn plan(
                 continue;
             }
             // An entry the files declare is written again where it is, in that file's format.
-            let (path, format) = match declared.and_then(|d| d.get(key)).map(|e| &e.files[..]) {
+            let declaration = declared
+                .into_iter()
+                .flatten()
+                .find(|(declared, _)| same_entry(declared, key));
+            let (path, format) = match declaration.map(|(_, e)| &e.files[..]) {
                 Some([file]) => (file.clone(), format_of(file).unwrap_or(request.format)),
                 Some(files) => {
                     let files: Vec<String> =
@@ -143,6 +147,20 @@ pub fn plan(
         }
     }
     Ok(import)
+}
+
+/// Whether two keys name one entry: an absent, empty or `default` namespace or partition are
+/// the same, as Consul Community Edition shows them.
+fn same_entry(a: &EntryKey, b: &EntryKey) -> bool {
+    let tenancy = |value: &Option<String>| {
+        value
+            .clone()
+            .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("default"))
+    };
+    a.kind == b.kind
+        && a.name == b.name
+        && tenancy(&a.namespace) == tenancy(&b.namespace)
+        && tenancy(&a.partition) == tenancy(&b.partition)
 }
 
 /// The format of an entry file, by its extension.
@@ -235,3 +253,6 @@ pub fn unknown_kinds(kinds: &BTreeSet<String>) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
