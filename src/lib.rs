@@ -5,6 +5,8 @@
 //! - [`model`]: the shared vocabulary (desired state, typed config entries, secrets). No I/O.
 //! - [`workspace`]: files → [`model::Desired`], with `file:line:column` diagnostics. The only
 //!   module that reads the user's files.
+//! - [`import`]: what clusters hold → workspace files (`meshplan import`): decided by a pure
+//!   function, then written only where nothing would be replaced unasked.
 //! - [`cli`]: the command line; each command is one call into the modules above.
 //!
 //! # Invariants

@@ -1,8 +1,8 @@
 //! `meshplan import`: what lives on clusters, written into the workspace, so that adopting an
 //! existing estate takes one command.
 //!
-//! [`plan`] is pure: from the workspace as loaded, its workspace file's text and the clusters as
-//! read (`consul::refresh`), it decides every file to write. [`write`] then writes them, or
+//! [`plan()`] is pure: from the workspace as loaded, its workspace file's text and the clusters as
+//! read (`consul::refresh`), it decides every file to write. [`write()`] then writes them, or
 //! nothing: it refuses to replace an existing file unless asked to.
 //!
 //! - Peerings become `peering` blocks appended to the workspace file ([`peerings`],
@@ -172,7 +172,7 @@ fn format_of(path: &Path) -> Option<EntryFormat> {
     }
 }
 
-/// What [`write`] did.
+/// What [`write()`] did.
 #[derive(Debug)]
 pub enum Outcome {
     /// Every file was written.
@@ -183,7 +183,7 @@ pub enum Outcome {
 
 /// Writes `import` under `root`. Without `force`, an existing entry file is never replaced:
 /// when any would be, nothing at all is written and they are returned. The workspace file is
-/// only ever appended to (its text was read for [`plan`]).
+/// only ever appended to (its text was read for [`plan()`]).
 ///
 /// # Errors
 /// A file that cannot be written, naming it and the files already written.
