@@ -7,6 +7,8 @@
 //!   module that reads the user's files.
 //! - [`policy`]: the least-privilege ACL rules a workspace's tokens need (pure).
 //! - [`status`]: peerings and drift as the clusters report them, for people and monitoring.
+//! - [`import`]: what clusters hold → workspace files (`meshplan import`): decided by a pure
+//!   function, then written only where nothing would be replaced unasked.
 //! - [`cli`]: the command line; each command is one call into the modules above.
 //!
 //! # Invariants
@@ -16,6 +18,7 @@
 pub mod apply;
 pub mod cli;
 pub mod consul;
+pub mod import;
 pub mod model;
 pub mod plan;
 pub mod policy;

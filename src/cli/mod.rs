@@ -5,6 +5,7 @@ mod apply;
 mod clusters;
 mod completions;
 mod errors;
+mod import;
 mod logging;
 mod plan;
 mod policy;
@@ -56,6 +57,8 @@ enum Command {
     Status(status::Args),
     /// Print the least-privilege ACL policy each cluster's token needs for plan and apply
     Policy(policy::Args),
+    /// Write what clusters hold (peerings, config entries) into the workspace's files
+    Import(import::Args),
     /// Print (or write) the JSON Schemas of the workspace file, the typed config entries and plans
     Schema(schema::Args),
     /// Print the completion script for a shell: `source <(meshplan completions bash)`
@@ -144,6 +147,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Watch(args) => runtime()?.block_on(watch::run(&args)),
         Command::Status(args) => runtime()?.block_on(status::run(&args)),
         Command::Policy(args) => policy::run(&args),
+        Command::Import(args) => runtime()?.block_on(import::run(&args)),
         Command::Schema(args) => schema::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Man => completions::man(),

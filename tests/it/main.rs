@@ -43,3 +43,5 @@ mod json_errors;
 mod status;
 // `meshplan policy`: tokens from the printed policies plan and apply; every rule is needed.
 mod policy;
+// `meshplan import`: an estate made by hand, imported in three formats, adopted and applied.
+mod import;
