@@ -210,11 +210,25 @@ async fn refresh_cluster(
     listing: Listing,
     declared: BTreeMap<String, String>,
 ) -> Result<LiveCluster, RefreshFailure> {
-    let (agent, peerings, lists) = tokio::try_join!(
-        client.agent_self(),
-        client.list_peerings(),
-        list_kinds(client, listing),
-    )?;
+    let (agent, peerings, lists) = if listing.across_namespaces {
+        // Namespaced entries in the files: only an Enterprise server can be listed across
+        // namespaces (CE answers `ns=*` with 400). On CE the lists stay in the default namespace
+        // and the plan's checks refuse the namespaced entries at their file and line.
+        let agent = client.agent_self().await?;
+        let listing = Listing {
+            across_namespaces: agent.version.contains("+ent"),
+            ..listing
+        };
+        let (peerings, lists) =
+            tokio::try_join!(client.list_peerings(), list_kinds(client, listing))?;
+        (agent, peerings, lists)
+    } else {
+        tokio::try_join!(
+            client.agent_self(),
+            client.list_peerings(),
+            list_kinds(client, listing),
+        )?
+    };
     if expected != agent.datacenter {
         return Err(RefreshFailure::DatacenterMismatch {
             cluster: name.to_owned(),
