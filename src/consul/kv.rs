@@ -37,7 +37,7 @@ fn segments(key: &str) -> Vec<&str> {
     key.trim_start_matches('/').split('/').collect()
 }
 
-fn path<'a>(key: &'a str) -> Vec<&'a str> {
+fn path(key: &str) -> Vec<&str> {
     let mut path = vec!["kv"];
     path.extend(segments(key));
     path

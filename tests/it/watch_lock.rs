@@ -48,6 +48,15 @@ async fn wait_for_log(watcher: &Watcher, text: &str) {
     .await;
 }
 
+/// Prints a measured time (`cargo test watch_lock -- --nocapture` shows it).
+#[allow(
+    clippy::print_stdout,
+    reason = "a figure for the reader, not a result the test asserts"
+)]
+fn report(what: &str, took: Duration) {
+    println!("{what}: {took:?}");
+}
+
 #[tokio::test]
 async fn two_watchers_never_both_apply_and_killing_the_holder_hands_over() {
     // A lower TTL floor than Consul's 10 s keeps the test short; the protocol is the same.
@@ -89,7 +98,10 @@ async fn two_watchers_never_both_apply_and_killing_the_holder_hands_over() {
     edit(&dirs, "grpc");
     wait_for_protocol(&agent, "grpc", &b).await;
     let hand_over = killed.elapsed();
-    println!("hand-over after SIGKILL of the holder (TTL 2 s, lock-delay 1 s): {hand_over:?}");
+    report(
+        "hand-over after SIGKILL of the holder (TTL 2 s, lock-delay 1 s)",
+        hand_over,
+    );
     assert!(applied(&proxy_b) >= 1);
     assert_eq!(
         applied(&proxy_a),
@@ -136,7 +148,7 @@ async fn a_stopped_holder_releases_and_the_standby_takes_over_at_once() {
     })
     .await;
     let hand_over = stopped.elapsed();
-    println!("hand-over after SIGTERM of the holder: {hand_over:?}");
+    report("hand-over after SIGTERM of the holder", hand_over);
     assert!(
         hand_over < Duration::from_secs(10),
         "released, so no lock-delay: {hand_over:?}"
