@@ -15,7 +15,7 @@ use crate::plan::{Object, Plan};
 use crate::suggest::closest;
 
 /// The clusters a command acts on, and those it reads.
-pub(super) struct Selection {
+pub(crate) struct Selection {
     pub acting: BTreeSet<String>,
     pub reading: BTreeSet<String>,
 }
@@ -24,7 +24,7 @@ pub(super) struct Selection {
 ///
 /// # Errors
 /// A name that is not a cluster of the workspace.
-pub(super) fn select(desired: &Desired, names: &[String]) -> anyhow::Result<Selection> {
+pub(crate) fn select(desired: &Desired, names: &[String]) -> anyhow::Result<Selection> {
     let all: Vec<&str> = desired.clusters.keys().map(String::as_str).collect();
     for name in names {
         if !desired.clusters.contains_key(name) {
@@ -58,7 +58,7 @@ pub(super) fn select(desired: &Desired, names: &[String]) -> anyhow::Result<Sele
 ///
 /// # Errors
 /// A cluster whose address, token or TLS settings are unusable (the error names it).
-pub(super) fn clients(
+pub(crate) fn clients(
     desired: &Desired,
     names: &BTreeSet<String>,
 ) -> anyhow::Result<Vec<(String, Client)>> {
@@ -72,7 +72,7 @@ pub(super) fn clients(
 
 /// `plan` with only the changes on the acting clusters (for a peering: on either of its
 /// sides).
-pub(super) fn restrict(plan: Plan, acting: &BTreeSet<String>) -> Plan {
+pub(crate) fn restrict(plan: Plan, acting: &BTreeSet<String>) -> Plan {
     let touches = |change: &crate::plan::Change| match &change.object {
         Object::Peering(peering) => [&peering.acceptor, &peering.dialer]
             .into_iter()

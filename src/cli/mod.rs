@@ -2,7 +2,7 @@
 //! work. Data goes to stdout; diagnostics, progress and errors to stderr.
 
 mod apply;
-mod clusters;
+pub(crate) mod clusters;
 mod completions;
 mod errors;
 mod import;

@@ -19,7 +19,7 @@ use super::error::Error;
 use super::permission::Access;
 
 /// Time beyond Consul's own jitter that a blocking reply may take to arrive.
-const MARGIN: Duration = Duration::from_secs(10);
+pub(super) const MARGIN: Duration = Duration::from_secs(10);
 
 /// A list whose changes can be waited for.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -3,7 +3,8 @@
 //! One [`Client`] per cluster, built from the workspace's [`crate::model::ClusterSpec`] with
 //! Consul's own client conventions as fallbacks (`CONSUL_HTTP_ADDR`, `CONSUL_HTTP_TOKEN`, ...,
 //! captured once in an [`Env`]). Typed calls cover what meshplan needs: peerings, config entries
-//! with check-and-set, the agent's identity and service health. [`refresh()`] reads every cluster
+//! with check-and-set, the agent's identity and service health, and sessions and KV locks for
+//! `watch --lock`. [`refresh()`] reads every cluster
 //! into a [`crate::model::Live`] with a fixed number of list calls.
 //!
 //! # Invariants
@@ -24,11 +25,13 @@ mod env;
 mod error;
 #[cfg(test)]
 mod fake;
+mod kv;
 mod peering;
 mod permission;
 pub mod refresh;
 pub mod retry;
 mod server_name;
+mod session;
 mod tls;
 mod token;
 
@@ -39,9 +42,11 @@ pub use client::{Client, ClientOptions};
 pub use config_entry::{EntryList, entry_key};
 pub use env::Env;
 pub use error::{ConfigProblem, Error, TransportFailure};
+pub use kv::KeyHolder;
 pub use peering::{Establish, GenerateToken, PeeringWire, RemoteWire, StreamStatusWire};
 pub use refresh::{RefreshError, RefreshFailure, kinds_to_list, refresh};
 pub use retry::RetryPolicy;
+pub use session::SessionSpec;
 
 /// Names of Consul's client environment variables, for callers that document or check them.
 pub mod vars {

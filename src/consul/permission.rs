@@ -19,6 +19,13 @@ pub(crate) enum Access {
     HealthRead {
         service: String,
     },
+    /// `/v1/session/*`: sessions are created on the agent's node.
+    SessionWrite,
+    /// The KV key `key` (a lock).
+    Key {
+        key: String,
+        write: bool,
+    },
     /// A config entry of `kind` named `name` (`"*"` when listing a kind).
     Entry {
         kind: String,
@@ -40,6 +47,14 @@ impl Access {
             Self::PeeringWrite => Some("`peering:write` (or `operator:write`)".into()),
             Self::HealthRead { service } => {
                 Some(format!("`service:read` on `{service}` and `node:read`"))
+            }
+            Self::SessionWrite => Some(
+                "`session:write` on this agent's node (`session_prefix \"\" { policy = \"write\" }`)"
+                    .into(),
+            ),
+            Self::Key { key, write } => {
+                let level = if *write { "write" } else { "read" };
+                Some(format!("`key:{level}` on `{key}` (`key \"{key}\" {{ policy = \"{level}\" }}`)"))
             }
             Self::Entry { kind, name, write } => Some(entry_needs(kind, name, *write)),
         }

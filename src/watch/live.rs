@@ -12,8 +12,8 @@
 //! counts as a change and the next call starts again from 0.
 //!
 //! Faults: a follower whose call fails waits a capped, doubling, jittered delay and tries
-//! again; a cluster is logged once when its first follower fails and once when all of them
-//! are back. A kind the agent does not know (Enterprise-only kinds on CE) is not followed.
+//! again; a cluster is reported down ([`Reachability`]) when its first follower fails and back
+//! when all of them are. A kind the agent does not know (Enterprise-only kinds on CE) is not followed.
 //!
 //! The followers are the only requests an idle watcher sends, besides the resync timer: no
 //! polling loop. They are rebuilt when the clusters or their kinds change, and stop (aborted)
@@ -43,16 +43,23 @@ pub struct LiveWatch {
     tasks: JoinSet<()>,
     tx: mpsc::UnboundedSender<Trigger>,
     max_backoff: Duration,
+    reachability: Arc<Reachability>,
 }
 
 impl LiveWatch {
-    /// No followers yet; [`LiveWatch::follow`] starts them.
-    pub fn new(tx: mpsc::UnboundedSender<Trigger>, max_backoff: Duration) -> Self {
+    /// No followers yet; [`LiveWatch::follow`] starts them. Their failures and recoveries go
+    /// to `reachability`.
+    pub fn new(
+        tx: mpsc::UnboundedSender<Trigger>,
+        max_backoff: Duration,
+        reachability: Arc<Reachability>,
+    ) -> Self {
         Self {
             followed: Followed::new(),
             tasks: JoinSet::new(),
             tx,
             max_backoff,
+            reachability,
         }
     }
 
@@ -68,7 +75,11 @@ impl LiveWatch {
             let Some(client) = clients.get(name) else {
                 continue;
             };
-            let health = Arc::new(Health::new(name, lists.len()));
+            let health = Arc::new(Health::new(
+                name,
+                lists.len(),
+                Arc::clone(&self.reachability),
+            ));
             for listed in lists {
                 let follower = Follower {
                     client: client.clone(),
@@ -81,6 +92,12 @@ impl LiveWatch {
             }
         }
         self.followed = followed;
+    }
+
+    /// Stops every follower (a standby follows nothing).
+    pub fn stop(&mut self) {
+        self.tasks.abort_all();
+        self.followed.clear();
     }
 }
 
@@ -146,11 +163,50 @@ fn next_index(asked: u64, index: u64) -> u64 {
     if index < asked { 0 } else { index }
 }
 
-/// One cluster's followers, for logging: once when the first fails, once when all are back,
-/// and once when all have started.
+/// Which clusters cannot be reached, shared by the followers and the reconciles so that an
+/// outage is logged once when it starts and once when it ends, whoever notices.
+#[derive(Default)]
+pub struct Reachability {
+    down: Mutex<BTreeSet<String>>,
+}
+
+impl Reachability {
+    /// `cluster` failed with `error`: logged if it was not down already.
+    pub fn down(&self, cluster: &str, error: &dyn std::fmt::Display) {
+        let Ok(mut down) = self.down.lock() else {
+            return;
+        };
+        if down.insert(cluster.to_owned()) {
+            tracing::warn!(
+                cluster,
+                "cluster {cluster:?} cannot be reached; the other clusters carry on and it is \
+                 retried with backoff: {error}"
+            );
+        } else {
+            tracing::debug!(
+                cluster,
+                "cluster {cluster:?} still cannot be reached: {error}"
+            );
+        }
+    }
+
+    /// `cluster` answered: logged if it was down.
+    pub fn up(&self, cluster: &str) {
+        let Ok(mut down) = self.down.lock() else {
+            return;
+        };
+        if down.remove(cluster) {
+            tracing::info!(cluster, "cluster {cluster:?} is reachable again");
+        }
+    }
+}
+
+/// One cluster's followers: down when the first fails, back when all are, and logged once
+/// when all have started.
 struct Health {
     cluster: String,
     state: Mutex<HealthState>,
+    reachability: Arc<Reachability>,
 }
 
 struct HealthState {
@@ -160,13 +216,14 @@ struct HealthState {
 }
 
 impl Health {
-    fn new(cluster: &str, lists: usize) -> Self {
+    fn new(cluster: &str, lists: usize, reachability: Arc<Reachability>) -> Self {
         Self {
             cluster: cluster.to_owned(),
             state: Mutex::new(HealthState {
                 starting: lists,
                 failing: BTreeSet::new(),
             }),
+            reachability,
         }
     }
 
@@ -175,7 +232,7 @@ impl Health {
             return;
         };
         if state.failing.remove(listed) && state.failing.is_empty() {
-            tracing::info!(cluster = %self.cluster, "cluster {:?}: following its live state again", self.cluster);
+            self.reachability.up(&self.cluster);
         }
         if state.starting > 0 {
             state.starting -= 1;
@@ -190,11 +247,8 @@ impl Health {
             return;
         };
         if state.failing.is_empty() {
-            tracing::warn!(
-                cluster = %self.cluster,
-                "cluster {:?}: cannot follow its live state ({listed}); retrying: {error}",
-                self.cluster
-            );
+            self.reachability
+                .down(&self.cluster, &format_args!("{listed}: {error}"));
         }
         state.failing.insert(listed.clone());
     }
@@ -214,7 +268,8 @@ mod tests {
 
     #[test]
     fn the_cluster_is_logged_once_down_and_once_back() {
-        let health = Health::new("cluster-01", 2);
+        let reachability = Arc::new(Reachability::default());
+        let health = Health::new("cluster-01", 2, Arc::clone(&reachability));
         let peerings = Listed::Peerings;
         let web = Listed::Entries("service-defaults".to_owned());
         health.up(&peerings);
@@ -228,9 +283,13 @@ mod tests {
         health.down(&peerings, &error);
         health.down(&web, &error);
         assert_eq!(health.state.lock().unwrap().failing.len(), 2);
+        let down = || reachability.down.lock().unwrap().contains("cluster-01");
+        assert!(down());
         health.up(&peerings);
         assert_eq!(health.state.lock().unwrap().failing.len(), 1);
+        assert!(down(), "down until every list is back");
         health.up(&web);
         assert!(health.state.lock().unwrap().failing.is_empty());
+        assert!(!down());
     }
 }

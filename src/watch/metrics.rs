@@ -1,13 +1,14 @@
 //! `--listen`: what an operator's probes and Prometheus read from a running watcher.
 //!
 //! `/healthz` is 200 while the loop runs; `/readyz` is 200 once a reconcile finished without
-//! error (503 before); `/metrics` is Prometheus text from `prometheus-client`. The loop records
-//! into [`Metrics`]; the server (axum, on the loop's runtime) only reads it, and stops with the
+//! error (503 before) and says where the watcher stands on its `--lock` (see
+//! [`Metrics::readiness`]); `/metrics` is Prometheus text from `prometheus-client`. The loop
+//! records into [`Metrics`]; the server (axum, on the loop's runtime) only reads it, and stops with the
 //! loop when [`Metrics::serve`]'s task is aborted.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::State;
@@ -20,6 +21,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
+use super::lock::LockState;
 use crate::apply::{ApplyReport, Status};
 
 type Labels = Vec<(&'static str, String)>;
@@ -34,7 +36,10 @@ pub struct Metrics {
     errors: Family<Labels, Counter>,
     heals: Counter,
     last_success: Gauge,
+    lock_held: Gauge,
     ready: AtomicBool,
+    /// `None` without `--lock`.
+    lock: Mutex<Option<LockState>>,
 }
 
 impl Metrics {
@@ -47,6 +52,7 @@ impl Metrics {
         let errors = Family::<Labels, Counter>::default();
         let heals = Counter::default();
         let last_success = Gauge::default();
+        let lock_held = Gauge::default();
         registry.register("reconciles", "Reconciles, by outcome", reconciles.clone());
         registry.register("applies", "Applies run", applies.clone());
         registry.register(
@@ -70,6 +76,11 @@ impl Metrics {
             "When a reconcile last succeeded",
             last_success.clone(),
         );
+        registry.register(
+            "lock_held",
+            "1 while this watcher holds its --lock, else 0",
+            lock_held.clone(),
+        );
         Arc::new(Self {
             registry,
             reconciles,
@@ -79,7 +90,9 @@ impl Metrics {
             errors,
             heals,
             last_success,
+            lock_held,
             ready: AtomicBool::new(false),
+            lock: Mutex::new(None),
         })
     }
 
@@ -119,6 +132,30 @@ impl Metrics {
         }
     }
 
+    /// The `--lock` state changed.
+    pub fn lock_state(&self, state: LockState) {
+        self.lock_held.set(i64::from(state == LockState::Held));
+        if let Ok(mut lock) = self.lock.lock() {
+            *lock = Some(state);
+        }
+    }
+
+    /// `/readyz`: without `--lock`, ready once a reconcile succeeded; with it, a standby is
+    /// ready (it is doing its job: waiting to take over), a holder once a reconcile succeeded,
+    /// and a watcher that cannot reach the lock's cluster is not.
+    fn readiness(&self) -> (bool, &'static str) {
+        let reconciled = self.ready.load(Ordering::Relaxed);
+        let lock = self.lock.lock().ok().and_then(|lock| *lock);
+        match lock {
+            None if reconciled => (true, "ready"),
+            None => (false, "no successful reconcile yet"),
+            Some(LockState::Standby) => (true, LockState::Standby.describe()),
+            Some(LockState::Held) if reconciled => (true, "ready: lock held"),
+            Some(LockState::Held) => (false, "lock held, no successful reconcile yet"),
+            Some(state) => (false, state.describe()),
+        }
+    }
+
     /// A failure on `cluster`.
     pub fn error(&self, cluster: &str) {
         self.errors
@@ -150,14 +187,13 @@ impl Metrics {
 }
 
 async fn readyz(State(metrics): State<Arc<Metrics>>) -> impl IntoResponse {
-    if metrics.ready.load(Ordering::Relaxed) {
-        (StatusCode::OK, "ready\n")
+    let (ready, why) = metrics.readiness();
+    let status = if ready {
+        StatusCode::OK
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no successful reconcile yet\n",
-        )
-    }
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, format!("{why}\n"))
 }
 
 async fn metrics(State(metrics): State<Arc<Metrics>>) -> impl IntoResponse {

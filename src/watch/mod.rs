@@ -17,25 +17,36 @@
 //! in between) are retried with a capped, doubling delay. Drift is found at once by Consul's
 //! blocking queries (`live`), with the resync timer (jittered) as a safety net and the only
 //! other timer, so an idle watcher sleeps. SIGINT and SIGTERM stop the loop between writes
-//! (the write in flight finishes) and `run` returns; SIGHUP reloads.
+//! (the write in flight finishes) and `run` returns; SIGHUP reloads: a reconcile as at start,
+//! which applies even under `--no-heal`.
+//!
+//! `--cluster` restricts the watcher to some clusters (and reads their peers), as for `apply`;
+//! `--lock` (`lock`) makes it one of several, of which only the lock's holder reconciles. A
+//! standby loads the files when they change (and logs their problems) but reads and writes no
+//! cluster; a holder that loses the lock has its apply interrupted before the next write.
 
 mod live;
+mod lock;
 mod metrics;
 mod trigger;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
+pub use lock::LockOptions;
 pub use trigger::Trigger;
 
-use live::LiveWatch;
+use live::{LiveWatch, Reachability};
+use lock::{Lock, LockState};
 use metrics::Metrics;
 
 use crate::apply::{self, ApplyOptions, Interrupt};
+use crate::cli::clusters;
 use crate::consul::{Client, Env, refresh};
 use crate::model::Desired;
 use crate::plan::{self, Plan};
@@ -57,6 +68,10 @@ pub struct WatchOptions {
     pub max_backoff: Duration,
     /// Where to serve `/healthz`, `/readyz` and `/metrics`, if anywhere.
     pub listen: Option<std::net::SocketAddr>,
+    /// Only these clusters' changes are applied (their peers are read too); empty: all.
+    pub clusters: Vec<String>,
+    /// Apply only while holding this Consul lock.
+    pub lock: Option<LockOptions>,
 }
 
 impl Default for WatchOptions {
@@ -68,6 +83,8 @@ impl Default for WatchOptions {
             debounce: Duration::from_millis(200),
             max_backoff: Duration::from_secs(60),
             listen: None,
+            clusters: Vec::new(),
+            lock: None,
         }
     }
 }
@@ -81,6 +98,8 @@ enum Outcome {
     Retry,
     /// Nothing can be done until the files change (problems in them, a refused plan).
     WaitForFiles,
+    /// Another watcher holds the lock: nothing to do until this one takes it.
+    Standby,
 }
 
 impl Outcome {
@@ -89,6 +108,7 @@ impl Outcome {
             Self::Done => "done",
             Self::Retry => "retry",
             Self::WaitForFiles => "wait_for_files",
+            Self::Standby => "standby",
         }
     }
 }
@@ -100,38 +120,57 @@ impl Outcome {
 pub async fn run(options: WatchOptions) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let _files = trigger::watch_files(&options.dir, options.debounce, tx.clone())?;
-    let mut live = LiveWatch::new(tx.clone(), options.max_backoff);
     let metrics = Metrics::new();
     let server = match options.listen {
         Some(addr) => Some(metrics.serve(addr).await?),
         None => None,
     };
     let mut hangup = signal(SignalKind::hangup())?;
-    let interrupt = Interrupt::new();
-    let (stopper, mut stopped) = on_stop_signals(&interrupt)?;
+    let (stopper, mut stopped) = on_stop_signals()?;
     tracing::info!(dir = %options.dir.display(), "watching");
+    let reachability = Arc::new(Reachability::default());
+    let mut watcher = Watcher {
+        live: LiveWatch::new(tx.clone(), options.max_backoff, Arc::clone(&reachability)),
+        reachability,
+        tx,
+        metrics,
+        lock: None,
+        stopped: stopped.clone(),
+        options,
+    };
     let mut why = Trigger::Start;
     let mut backoff = Duration::ZERO;
-    while !interrupt.is_triggered() {
-        let outcome = reconcile(&options, why, &interrupt, &mut live, &metrics).await;
-        metrics.reconciled(outcome.label());
+    while !*stopped.borrow() {
+        let outcome = watcher.reconcile(why).await;
+        watcher.metrics.reconciled(outcome.label());
+        // A standby has no timer: only the lock (or the files) wake it.
         let wait = match outcome {
             Outcome::Retry => {
-                backoff = (backoff * 2).clamp(Duration::from_secs(1), options.max_backoff);
-                backoff
+                backoff = (backoff * 2).clamp(Duration::from_secs(1), watcher.options.max_backoff);
+                Some(backoff)
             }
             Outcome::Done | Outcome::WaitForFiles => {
                 backoff = Duration::ZERO;
-                trigger::jittered(options.resync)
+                Some(trigger::jittered(watcher.options.resync))
+            }
+            Outcome::Standby => None,
+        };
+        let timer = async {
+            match wait {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => std::future::pending().await,
             }
         };
         why = tokio::select! {
             Some(trigger) = rx.recv() => trigger,
-            _ = tokio::time::sleep(wait) => match outcome {
+            () = timer => match outcome {
                 Outcome::Retry => Trigger::Retry,
                 _ => Trigger::Resync,
             },
-            _ = hangup.recv() => Trigger::Reload,
+            _ = hangup.recv() => {
+                tracing::info!("reloading (SIGHUP)");
+                Trigger::Reload
+            }
             _ = stopped.changed() => break,
         };
         // Events that arrived meanwhile are part of this wake-up.
@@ -142,7 +181,11 @@ pub async fn run(options: WatchOptions) -> anyhow::Result<()> {
         }
     }
     stopper.abort();
+    let Watcher { live, lock, .. } = watcher;
     drop(live);
+    if let Some(lock) = lock {
+        lock.release().await;
+    }
     if let Some(server) = server {
         server.abort();
     }
@@ -150,115 +193,256 @@ pub async fn run(options: WatchOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// On SIGINT or SIGTERM, triggers `interrupt` (an apply under way stops between writes) and
-/// flips the returned flag (the loop stops at once).
-fn on_stop_signals(
-    interrupt: &Interrupt,
-) -> std::io::Result<(
-    tokio::task::JoinHandle<()>,
-    tokio::sync::watch::Receiver<bool>,
-)> {
+/// The clusters that cannot be planned while `failed` cannot be read: those, and every
+/// cluster of a peering with one of them.
+fn held_back(desired: &Desired, failed: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut held_back = failed.clone();
+    for peering in &desired.peerings {
+        let sides: Vec<_> = peering.our_sides().collect();
+        if sides.iter().any(|side| failed.contains(&side.cluster)) {
+            held_back.extend(sides.iter().map(|side| side.cluster.clone()));
+        }
+    }
+    held_back
+}
+
+/// On SIGINT or SIGTERM, flips the returned flag: the loop stops, and an apply under way stops
+/// between writes.
+fn on_stop_signals() -> std::io::Result<(tokio::task::JoinHandle<()>, watch::Receiver<bool>)> {
     let mut terminate = signal(SignalKind::terminate())?;
-    let (stop_tx, stopped) = tokio::sync::watch::channel(false);
-    let stop = interrupt.clone();
+    let (stop_tx, stopped) = watch::channel(false);
     let stopper = tokio::spawn(async move {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = terminate.recv() => {}
         }
-        stop.trigger();
         let _ = stop_tx.send(true);
     });
     Ok((stopper, stopped))
 }
 
-/// One reconcile: load, read, plan, apply.
-async fn reconcile(
-    options: &WatchOptions,
-    why: Trigger,
-    interrupt: &Interrupt,
-    live_watch: &mut LiveWatch,
-    metrics: &Metrics,
-) -> Outcome {
-    tracing::debug!(?why, "reconciling");
-    let desired = match workspace::load(&options.dir) {
-        Ok(desired) => desired,
-        Err(failure) => {
-            let report = diagnostic::render_text(&failure.diagnostics, &failure.sources, false);
-            tracing::error!("the workspace has problems; nothing is applied:\n{report}");
-            return Outcome::WaitForFiles;
-        }
-    };
-    let clients = match clients(&desired) {
-        Ok(clients) => clients,
-        Err(error) => {
+/// The loop's state between reconciles.
+struct Watcher {
+    options: WatchOptions,
+    live: LiveWatch,
+    reachability: Arc<Reachability>,
+    tx: mpsc::UnboundedSender<Trigger>,
+    metrics: Arc<Metrics>,
+    /// Started at the first reconcile that knows the lock's cluster.
+    lock: Option<Lock>,
+    stopped: watch::Receiver<bool>,
+}
+
+impl Watcher {
+    /// One reconcile: load, (hold the lock), read, plan, apply.
+    async fn reconcile(&mut self, why: Trigger) -> Outcome {
+        tracing::debug!(?why, "reconciling");
+        let desired = match workspace::load(&self.options.dir) {
+            Ok(desired) => desired,
+            Err(failure) => {
+                let report = diagnostic::render_text(&failure.diagnostics, &failure.sources, false);
+                tracing::error!("the workspace has problems; nothing is applied:\n{report}");
+                return Outcome::WaitForFiles;
+            }
+        };
+        let selection = match clusters::select(&desired, &self.options.clusters) {
+            Ok(selection) => selection,
+            Err(error) => {
+                tracing::error!("{error:#}");
+                return Outcome::WaitForFiles;
+            }
+        };
+        if let Err(error) = self.start_lock(&desired) {
             tracing::error!("{error:#}");
             return Outcome::WaitForFiles;
         }
-    };
-    live_watch.follow(&desired, &clients);
-    let listed: Vec<(String, Client)> = clients.clone().into_iter().collect();
-    let live = match refresh::refresh(&listed, &desired).await {
-        Ok(live) => live,
-        Err(error) => {
-            for failure in &error.failures {
-                metrics.error(failure.cluster());
+        if self.lock.as_ref().is_some_and(|lock| !lock.is_held()) {
+            self.live.stop();
+            return Outcome::Standby;
+        }
+        // Stops the apply before its next write on SIGTERM, or when the lock is lost.
+        let interrupt = Interrupt::new();
+        let guard = self.interrupt_on_stop_or_loss(&interrupt);
+        let outcome = self
+            .read_plan_apply(why, &desired, selection, &interrupt)
+            .await;
+        guard.abort();
+        outcome
+    }
+
+    /// Reads the clusters of `selection`, plans and applies. A cluster that cannot be read
+    /// holds back only itself and the clusters it peers with: the others are planned and
+    /// applied without them, and the reconcile is retried until every cluster answers.
+    async fn read_plan_apply(
+        &mut self,
+        why: Trigger,
+        desired: &Desired,
+        selection: clusters::Selection,
+        interrupt: &Interrupt,
+    ) -> Outcome {
+        let failed = match self.read(desired, &selection).await {
+            Ok((clients, live)) => {
+                let plan = clusters::restrict(plan::plan(desired, &live), &selection.acting);
+                return self
+                    .decide_and_apply(why, desired, plan, &clients, interrupt)
+                    .await;
             }
-            tracing::error!("cannot read the clusters; nothing is applied:\n{error}");
+            Err(failed) => failed,
+        };
+        let held_back = held_back(desired, &failed);
+        let rest: Vec<String> = selection.acting.difference(&held_back).cloned().collect();
+        if rest.is_empty() {
             return Outcome::Retry;
         }
-    };
-    let plan = plan::plan(&desired, &live);
-    decide_and_apply(options, why, &desired, plan, &clients, interrupt, metrics).await
-}
-
-/// Applies `plan` unless it is refused, empty, or drift that must not be healed.
-async fn decide_and_apply(
-    options: &WatchOptions,
-    why: Trigger,
-    desired: &Desired,
-    plan: Plan,
-    clients: &BTreeMap<String, Client>,
-    interrupt: &Interrupt,
-    metrics: &Metrics,
-) -> Outcome {
-    let refusals = plan.refusals();
-    if !refusals.is_empty() {
-        tracing::error!(
-            "the plan cannot be applied; nothing is applied until the files change:\n  {}",
-            refusals.join("\n  ")
-        );
-        return Outcome::WaitForFiles;
-    }
-    if !plan.summary.has_writes() {
-        tracing::debug!("{}", plan.summary);
-        return Outcome::Done;
-    }
-    if !options.heal && !why.from_files() {
-        tracing::warn!("drift found, not healed (--no-heal): {}", plan.summary);
-        return Outcome::Done;
-    }
-    tracing::info!("{}", plan.summary);
-    let apply_options = ApplyOptions {
-        interrupt: interrupt.clone(),
-        ..ApplyOptions::default()
-    };
-    let report = apply::apply(&plan, clients, &apply_options, &desired.root).await;
-    tracing::info!("{}", report.summary());
-    metrics.applied(&report, !why.from_files());
-    if report.is_success() {
-        Outcome::Done
-    } else {
+        let Ok(selection) = clusters::select(desired, &rest) else {
+            return Outcome::Retry;
+        };
+        if let Ok((clients, live)) = self.read(desired, &selection).await {
+            let plan = clusters::restrict(plan::plan(desired, &live), &selection.acting);
+            self.decide_and_apply(why, desired, plan, &clients, interrupt)
+                .await;
+        }
         Outcome::Retry
     }
-}
 
-/// A client for every cluster of the workspace.
-fn clients(desired: &Desired) -> anyhow::Result<BTreeMap<String, Client>> {
-    let env = Env::from_process();
-    desired
-        .clusters
-        .values()
-        .map(|spec| Ok((spec.name.clone(), Client::new(spec, &env, &desired.root)?)))
-        .collect()
+    /// Reads the clusters `selection` reads (and follows their live state); `Err` names those
+    /// that could not be read, each reported once until it is back.
+    async fn read(
+        &mut self,
+        desired: &Desired,
+        selection: &clusters::Selection,
+    ) -> Result<(BTreeMap<String, Client>, crate::model::Live), BTreeSet<String>> {
+        let clients: BTreeMap<String, Client> = match clusters::clients(desired, &selection.reading)
+        {
+            Ok(clients) => clients.into_iter().collect(),
+            Err(error) => {
+                tracing::error!("{error:#}");
+                return Err(selection.reading.clone());
+            }
+        };
+        self.live.follow(desired, &clients);
+        let listed: Vec<(String, Client)> = clients.clone().into_iter().collect();
+        match refresh::refresh(&listed, desired).await {
+            Ok(live) => {
+                for name in clients.keys() {
+                    self.reachability.up(name);
+                }
+                Ok((clients, live))
+            }
+            Err(error) => {
+                let mut failed = BTreeSet::new();
+                for failure in &error.failures {
+                    self.metrics.error(failure.cluster());
+                    self.reachability.down(failure.cluster(), failure);
+                    failed.insert(failure.cluster().to_owned());
+                }
+                for name in clients.keys().filter(|name| !failed.contains(*name)) {
+                    self.reachability.up(name);
+                }
+                Err(failed)
+            }
+        }
+    }
+
+    /// Starts contending for the `--lock`, once: its cluster comes from the first workspace
+    /// that loads. Changing that cluster's address later needs a restart.
+    ///
+    /// # Errors
+    /// When the lock's cluster is not in the workspace or its client cannot be built.
+    fn start_lock(&mut self, desired: &Desired) -> anyhow::Result<()> {
+        let Some(options) = &self.options.lock else {
+            return Ok(());
+        };
+        if self.lock.is_some() {
+            return Ok(());
+        }
+        let name = options
+            .cluster
+            .as_ref()
+            .or(self.options.clusters.first())
+            .or(desired.clusters.keys().next());
+        let Some(spec) = name.and_then(|name| desired.clusters.get(name)) else {
+            anyhow::bail!(
+                "--lock-cluster `{}` is not a cluster of this workspace",
+                name.map_or("", String::as_str)
+            );
+        };
+        let client = Client::new(spec, &Env::from_process(), &desired.root)?;
+        self.metrics.lock_state(LockState::Starting);
+        self.lock = Some(Lock::start(
+            client,
+            options,
+            &desired.workspace,
+            self.tx.clone(),
+            Arc::clone(&self.metrics),
+            self.options.max_backoff,
+        ));
+        Ok(())
+    }
+
+    /// A task that triggers `interrupt` on SIGINT/SIGTERM or when the lock is lost; abort it
+    /// when the reconcile is over.
+    fn interrupt_on_stop_or_loss(&self, interrupt: &Interrupt) -> tokio::task::JoinHandle<()> {
+        let interrupt = interrupt.clone();
+        let mut stopped = self.stopped.clone();
+        let lock = self.lock.as_ref().map(Lock::subscribe);
+        tokio::spawn(async move {
+            let lost = async {
+                match lock {
+                    Some(mut lock) => {
+                        let _ = lock.wait_for(|state| *state != LockState::Held).await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = stopped.wait_for(|stopped| *stopped) => {}
+                () = lost => {}
+            }
+            interrupt.trigger();
+        })
+    }
+
+    /// Applies `plan` unless it is refused, empty, or drift that must not be healed.
+    async fn decide_and_apply(
+        &self,
+        why: Trigger,
+        desired: &Desired,
+        plan: Plan,
+        clients: &BTreeMap<String, Client>,
+        interrupt: &Interrupt,
+    ) -> Outcome {
+        let refusals = plan.refusals();
+        if !refusals.is_empty() {
+            tracing::error!(
+                "the plan cannot be applied; nothing is applied until the files change:\n  {}",
+                refusals.join("\n  ")
+            );
+            return Outcome::WaitForFiles;
+        }
+        if !plan.summary.has_writes() {
+            tracing::debug!("{}", plan.summary);
+            return Outcome::Done;
+        }
+        if !self.options.heal && !why.from_files() {
+            tracing::warn!("drift found, not healed (--no-heal): {}", plan.summary);
+            return Outcome::Done;
+        }
+        if interrupt.is_triggered() {
+            return Outcome::Retry;
+        }
+        tracing::info!("{}", plan.summary);
+        let apply_options = ApplyOptions {
+            interrupt: interrupt.clone(),
+            ..ApplyOptions::default()
+        };
+        let report = apply::apply(&plan, clients, &apply_options, &desired.root).await;
+        tracing::info!("{}", report.summary());
+        self.metrics.applied(&report, !why.from_files());
+        if report.is_success() {
+            Outcome::Done
+        } else {
+            Outcome::Retry
+        }
+    }
 }

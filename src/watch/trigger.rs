@@ -1,6 +1,7 @@
 //! What wakes the reconcile loop: a change under the workspace folder (debounced), a change in
-//! a cluster (`live`), the resync timer, SIGHUP, or a retry after a failure. Triggers only wake the loop; what to do is decided
-//! from the files and the clusters as they are then, so a missed or merged event is harmless.
+//! a cluster (`live`), the resync timer, SIGHUP, a retry after a failure, or the `--lock`
+//! taken (`lock`). Triggers only wake the loop; what to do is decided from the files and the
+//! clusters as they are then, so a missed or merged event is harmless.
 
 use std::path::Path;
 use std::time::Duration;
@@ -24,13 +25,18 @@ pub enum Trigger {
     Reload,
     /// A retry after a failed reconcile.
     Retry,
+    /// This watcher took the `--lock`: it applies the files as at start.
+    Acquired,
 }
 
 impl Trigger {
     /// Whether the trigger says the files may have changed (as opposed to the clusters only):
     /// with `--no-heal`, only these are applied.
     pub fn from_files(self) -> bool {
-        matches!(self, Self::Start | Self::Files | Self::Reload)
+        matches!(
+            self,
+            Self::Start | Self::Files | Self::Reload | Self::Acquired
+        )
     }
 }
 

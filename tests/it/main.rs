@@ -25,6 +25,8 @@ mod saved_plans;
 mod logging;
 // `meshplan watch`: edits applied, broken edits not, drift healed, SIGTERM.
 mod watch;
+// `meshplan watch --lock`: one writer of several, hand-over on a kill and on a clean stop.
+mod watch_lock;
 // Config-entry HCL files read by meshplan and by `consul config write` give the same entries.
 mod dialect;
 // Command-line conventions: version, completions, man page, -C, formats, schema on stdout.

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod consul;
 pub mod http;
+pub mod proxy;
 
 /// Proptest settings with `default` cases per property, or `PROPTEST_CASES` when set (for a
 /// longer run by hand: `PROPTEST_CASES=5000 cargo test --test it roundtrip`).
