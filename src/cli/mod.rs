@@ -7,7 +7,7 @@ mod completions;
 mod errors;
 mod import;
 mod logging;
-mod plan;
+pub(crate) mod plan;
 mod policy;
 mod saved;
 mod schema;

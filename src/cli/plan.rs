@@ -236,29 +236,39 @@ pub(super) async fn make_from(
 /// # Errors
 /// When there is at least one such problem.
 fn refuse_what_consul_would(desired: &Desired, live: &Live) -> anyhow::Result<()> {
+    let Some((count, report)) = what_consul_would_refuse(desired, live, true) else {
+        return Ok(());
+    };
+    write!(anstream::stderr(), "{report}")?;
+    bail!(
+        "Consul would refuse {}: nothing was planned",
+        if count == 1 {
+            "1 entry".to_owned()
+        } else {
+            format!("{count} entries")
+        }
+    )
+}
+
+/// What Consul would refuse at apply that only the files and the clusters together tell
+/// ([`plan::crosscheck`]): how many problems, and their diagnostics at file and line (in colour
+/// when `color`); `None` when there are none. Shared with `watch`, which logs them.
+pub(crate) fn what_consul_would_refuse(
+    desired: &Desired,
+    live: &Live,
+    color: bool,
+) -> Option<(usize, String)> {
     let findings = plan::crosscheck::cross_check(desired, live);
     if findings.is_empty() {
-        return Ok(());
+        return None;
     }
     let mut sources = diagnostic::Sources::new();
     let diagnostics: Vec<_> = findings
         .iter()
         .map(|finding| locate(desired, finding, &mut sources))
         .collect();
-    let mut stderr = anstream::stderr();
-    write!(
-        stderr,
-        "{}",
-        diagnostic::render_text(&diagnostics, &sources, true)
-    )?;
-    bail!(
-        "Consul would refuse {}: nothing was planned",
-        if findings.len() == 1 {
-            "1 entry".to_owned()
-        } else {
-            format!("{} entries", findings.len())
-        }
-    )
+    let report = diagnostic::render_text(&diagnostics, &sources, color);
+    Some((findings.len(), report))
 }
 
 /// A finding as a diagnostic at the first of its entry's files that holds the path.

@@ -193,6 +193,21 @@ pub async fn run(options: WatchOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether Consul would refuse part of the workspace at apply, as only the files and the live
+/// clusters together tell (an L7 intention on a tcp service, Enterprise features on CE): then
+/// nothing is applied, the problems are logged at their file and line, and the watcher waits for
+/// the files to change, as for a workspace with problems.
+fn refused_by_consul(desired: &Desired, live: &crate::model::Live) -> bool {
+    let Some((count, report)) = crate::cli::plan::what_consul_would_refuse(desired, live, false)
+    else {
+        return false;
+    };
+    tracing::error!(
+        "Consul would refuse {count} of the workspace's entries; nothing is applied:\n{report}"
+    );
+    true
+}
+
 /// The clusters that cannot be planned while `failed` cannot be read: those, and every
 /// cluster of a peering with one of them.
 fn held_back(desired: &Desired, failed: &BTreeSet<String>) -> BTreeSet<String> {
@@ -282,6 +297,9 @@ impl Watcher {
     ) -> Outcome {
         let failed = match self.read(desired, &selection).await {
             Ok((clients, live)) => {
+                if refused_by_consul(desired, &live) {
+                    return Outcome::WaitForFiles;
+                }
                 let plan = clusters::restrict(plan::plan(desired, &live), &selection.acting);
                 return self
                     .decide_and_apply(why, desired, plan, &clients, interrupt)
@@ -298,6 +316,9 @@ impl Watcher {
             return Outcome::Retry;
         };
         if let Ok((clients, live)) = self.read(desired, &selection).await {
+            if refused_by_consul(desired, &live) {
+                return Outcome::WaitForFiles;
+            }
             let plan = clusters::restrict(plan::plan(desired, &live), &selection.acting);
             self.decide_and_apply(why, desired, plan, &clients, interrupt)
                 .await;

@@ -128,6 +128,38 @@ async fn edits_are_applied_broken_edits_are_not_and_sigterm_exits_0() {
     assert_eq!(watcher.terminate(), Some(0), "{log}");
 }
 
+/// An L7 intention on `web`, which needs an HTTP-family protocol.
+const WEB_L7_INTENTIONS: &str = "Kind = \"service-intentions\"\nName = \"web\"\n\
+    Sources = [\n  {\n    Name = \"api\"\n    Permissions = [\n      {\n        \
+    Action = \"allow\"\n        HTTP { PathPrefix = \"/\" }\n      }\n    ]\n  }\n]\n";
+
+#[tokio::test]
+async fn an_edit_consul_would_refuse_is_logged_at_its_file_and_not_applied() {
+    let agent = Cluster::start("cluster-01").await;
+    let intentions = (
+        "web-intentions.hcl".to_owned(),
+        WEB_L7_INTENTIONS.to_owned(),
+    );
+    let dir = workspace("platform", &agent, &[defaults("web"), intentions]);
+    let watcher = Watcher::start(dir.path(), &["--resync", "60"]);
+    wait_for_protocol(&agent, "http", &watcher).await;
+
+    // tcp would make Consul refuse the L7 intention: nothing of the edit is applied.
+    write(dir.path(), "cluster-01/web-defaults.hcl", &web("tcp"));
+    let what = "the refusal is logged";
+    poll_until(WITHIN, what, async || {
+        watcher.log().contains("Consul would refuse").then_some(())
+    })
+    .await;
+    let log = watcher.log();
+    assert!(log.contains("web-defaults.hcl"), "{log}");
+    assert_eq!(protocol(&agent).await.as_deref(), Some("http"));
+
+    write(dir.path(), "cluster-01/web-defaults.hcl", &web("http2"));
+    wait_for_protocol(&agent, "http2", &watcher).await;
+    assert_eq!(watcher.terminate(), Some(0));
+}
+
 /// Someone edits web by hand, keeping the workspace's mark.
 async fn edit_by_hand(agent: &Cluster) {
     let mut live: Value = read_entry(agent, "service-defaults", "web")
