@@ -120,41 +120,83 @@ pub async fn refresh(
     clients: &[(String, Client)],
     desired: &Desired,
 ) -> Result<Live, RefreshError> {
+    read(clients, desired).await.finish(desired)
+}
+
+/// Every cluster read, before the kinds the files declare are checked against what each agent
+/// listed. Reading needs only the workspace file (the clusters, and the kinds to list), so
+/// `meshplan plan` reads the clusters while the entry files load, and finishes with the entries.
+pub struct Read {
+    /// By workspace cluster name: the cluster and the kinds listed there, or why it failed.
+    clusters: BTreeMap<String, Result<(LiveCluster, BTreeSet<String>), RefreshFailure>>,
+}
+
+/// Reads every cluster of `clients` concurrently, listing the kinds [`kinds_to_list`] names for
+/// the entries `desired` holds so far.
+pub async fn read(clients: &[(String, Client)], desired: &Desired) -> Read {
     let mut tasks = JoinSet::new();
     for (name, client) in clients {
         let expected = desired
             .clusters
             .get(name)
             .map_or_else(|| name.clone(), |spec| spec.datacenter.clone());
-        let declared = desired.entries.get(name);
-        let kinds = kinds_to_list(declared);
-        let declared = declared_kinds(declared);
+        let kinds = kinds_to_list(desired.entries.get(name));
         let (name, client) = (name.clone(), client.clone());
         tasks.spawn(async move {
-            let result = refresh_cluster(&name, &client, expected, kinds, declared).await;
-            (name, result)
+            let result = refresh_cluster(&name, &client, expected, kinds.clone()).await;
+            (name, result.map(|cluster| (cluster, kinds)))
         });
     }
-    let mut live = Live::default();
-    let mut failures = BTreeMap::new();
+    let mut clusters = BTreeMap::new();
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok((name, Ok(cluster))) => {
-                live.clusters.insert(name, cluster);
-            }
-            Ok((name, Err(failure))) => {
-                failures.insert(name, failure);
+            Ok((name, result)) => {
+                clusters.insert(name, result);
             }
             // Tasks are never aborted, so this is a panic: let it continue here.
             Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
         }
     }
-    if failures.is_empty() {
-        Ok(live)
-    } else {
-        Err(RefreshError {
-            failures: failures.into_values().collect(),
+    Read { clusters }
+}
+
+impl Read {
+    /// Whether every kind the files of `desired` declare on a cluster read here was listed
+    /// there: always, unless they declare a kind outside [`kinds::manageable`], which a read
+    /// made before the entry files were loaded did not know to list.
+    pub fn lists_every_kind_of(&self, desired: &Desired) -> bool {
+        self.clusters.iter().all(|(name, read)| match read {
+            Ok((_, listed)) => kinds_to_list(desired.entries.get(name)).is_subset(listed),
+            Err(_) => true,
         })
+    }
+
+    /// The clusters read, once every kind the files of `desired` declare is known to the agent
+    /// that must hold it.
+    ///
+    /// # Errors
+    /// Every cluster that could not be read, and every one that refused a kind the files
+    /// declare there, in cluster name order.
+    pub fn finish(self, desired: &Desired) -> Result<Live, RefreshError> {
+        let mut live = Live::default();
+        let mut failures = Vec::new();
+        for (name, read) in self.clusters {
+            let declared = declared_kinds(desired.entries.get(&name));
+            match read {
+                Ok((cluster, _)) => match unsupported(&name, &cluster, declared) {
+                    Some(unsupported) => failures.push(unsupported.into()),
+                    None => {
+                        live.clusters.insert(name, cluster);
+                    }
+                },
+                Err(failure) => failures.push(failure),
+            }
+        }
+        if failures.is_empty() {
+            Ok(live)
+        } else {
+            Err(RefreshError { failures })
+        }
     }
 }
 
@@ -192,14 +234,12 @@ fn unsupported(
     })
 }
 
-/// One cluster: its datacenter checked against `expected`, every kind of `kinds` listed, and
-/// every kind the files declare there (`declared`, kind → file) known to the agent.
+/// One cluster: its datacenter checked against `expected`, every kind of `kinds` listed.
 async fn refresh_cluster(
     name: &str,
     client: &Client,
     expected: String,
     kinds: BTreeSet<String>,
-    declared: BTreeMap<String, String>,
 ) -> Result<LiveCluster, RefreshFailure> {
     let (agent, peerings, lists) = tokio::try_join!(
         client.agent_self(),
@@ -232,10 +272,7 @@ async fn refresh_cluster(
         entries = cluster.entries.len(),
         "read the cluster"
     );
-    match unsupported(name, &cluster, declared) {
-        Some(unsupported) => Err(unsupported.into()),
-        None => Ok(cluster),
-    }
+    Ok(cluster)
 }
 
 /// Lists every kind concurrently; kinds the agent does not know are left out.
