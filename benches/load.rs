@@ -13,7 +13,10 @@
 //! takes beyond their sum is the rest: the workspace file, keeping every text for diagnostics,
 //! checking peers and merging.
 //!
-//! Options (after `--`): `--clusters N`, `--entries N` (per cluster), `--iterations N`.
+//! Options (after `--`): `--clusters N`, `--entries N` (per cluster), `--iterations N`,
+//! `--formats mix|hcl` (the mix above, or every file in HCL), and `--generate DIR`, which only
+//! writes the workspace into DIR (for timing `meshplan validate DIR` as a whole process, as
+//! `scripts/bench-load-process` does).
 
 #![allow(
     clippy::print_stdout,
@@ -35,21 +38,31 @@ use meshplan::workspace::{self, discover, tree};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+/// The allocator the binary uses (see `src/main.rs`), so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Sizes and repetitions, from the command line.
 struct Options {
     clusters: usize,
     entries: usize,
     iterations: usize,
+    /// Every file in HCL, rather than the mix of formats.
+    hcl_only: bool,
+    /// Only write the workspace here.
+    generate: Option<PathBuf>,
 }
 
 impl Options {
-    /// Reads `--clusters`, `--entries` and `--iterations`; ignores what cargo passes
-    /// (`--bench`) and anything else.
+    /// Reads `--clusters`, `--entries`, `--iterations`, `--formats` and `--generate`; ignores
+    /// what cargo passes (`--bench`) and anything else.
     fn from_args() -> Self {
         let mut options = Options {
             clusters: 10,
             entries: 1_000,
             iterations: 5,
+            hcl_only: false,
+            generate: None,
         };
         let args: Vec<String> = std::env::args().skip(1).collect();
         for pair in args.windows(2) {
@@ -58,6 +71,8 @@ impl Options {
                 "--clusters" => options.clusters = value().max(2),
                 "--entries" => options.entries = value().max(11),
                 "--iterations" => options.iterations = value().max(1),
+                "--formats" => options.hcl_only = pair[1] == "hcl",
+                "--generate" => options.generate = Some(PathBuf::from(&pair[1])),
                 _ => {}
             }
         }
@@ -78,11 +93,11 @@ enum Style {
 }
 
 impl Style {
-    /// About 80% HCL, 10% TOML and 10% JSON, spread evenly.
-    fn of(i: usize) -> Style {
+    /// About 80% HCL, 10% TOML and 10% JSON, spread evenly; or HCL alone.
+    fn of(i: usize, hcl_only: bool) -> Style {
         match i % 10 {
-            3 => Style::Toml,
-            7 => Style::Json,
+            3 if !hcl_only => Style::Toml,
+            7 if !hcl_only => Style::Json,
             _ => Style::Hcl,
         }
     }
@@ -253,12 +268,12 @@ fn generate(root: &Path, options: &Options) -> (usize, usize) {
             bytes += text.len();
         };
         for part in 0..10 {
-            let style = Style::of(part);
+            let style = Style::of(part, options.hcl_only);
             let rel = format!("exports/part-{part:02}.{}", style.extension());
             write(rel, style.render(&exports_part(part, &peers)));
         }
         for n in 0..options.entries - 10 {
-            let style = Style::of(n);
+            let style = Style::of(n, options.hcl_only);
             let rel = format!("team-{}/svc-{n:04}.{}", n % 10, style.extension());
             write(rel, style.render(&intentions(n, &peers)));
         }
@@ -329,7 +344,7 @@ fn typed<T: DeserializeOwned>(json: serde_json::Value, validate: impl Fn(&T) -> 
 fn main() {
     let options = Options::from_args();
     let dir = tempfile::tempdir().expect("temporary folder");
-    let root = dir.path();
+    let root = options.generate.as_deref().unwrap_or(dir.path());
     let ((files, bytes), generating) = timed(|| generate(root, &options));
     println!(
         "workspace: {} clusters x {} entry files = {files} files, {:.1} MiB (+ meshplan.hcl), generated in {:.0} ms",
@@ -338,6 +353,9 @@ fn main() {
         bytes as f64 / (1024.0 * 1024.0),
         ms(generating)
     );
+    if options.generate.is_some() {
+        return;
+    }
 
     // The whole load, several times. The first run also warms the page cache.
     let before_kib = proc_status_kib("VmRSS:").unwrap_or(0);

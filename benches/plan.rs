@@ -3,7 +3,10 @@
 //! Run through `scripts/bench-plan`, which starts three dev clusters and loads them. Prints,
 //! for one workspace: how many HTTP requests a plan makes (list calls, plus one agent/self per
 //! cluster for the datacenter check), the plan's wall time (refresh, plan and text rendering),
-//! and the wall time of `curl --parallel` fetching the same URLs.
+//! and the wall time of `curl --parallel` fetching the same URLs. With `MESHPLAN_BIN` set to a
+//! meshplan binary, also the wall time of `meshplan plan DIR` as a whole process (start-up,
+//! loading the files, refresh, plan, output), the figure a user sees; both processes are run
+//! in turn in each round, so that the machine's load weighs on both alike.
 
 #![allow(
     clippy::print_stdout,
@@ -19,7 +22,7 @@ use meshplan::consul::{Client, Env, kinds_to_list, refresh};
 use meshplan::model::Desired;
 use meshplan::{plan, render, workspace};
 
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 7;
 
 fn main() {
     // `cargo bench` passes `--bench`; the workspace folder is the one other argument.
@@ -45,7 +48,9 @@ fn main() {
         desired.clusters.len()
     );
 
+    let binary = std::env::var_os("MESHPLAN_BIN").map(PathBuf::from);
     let mut plan_times = Vec::new();
+    let mut process_times = Vec::new();
     let mut curl_times = Vec::new();
     let mut requests = 0;
     let mut changes = 0;
@@ -54,6 +59,9 @@ fn main() {
         plan_times.push(time);
         (requests, changes) = (sent, planned);
         curl_times.push(curl(&urls));
+        if let Some(binary) = &binary {
+            process_times.push(process(binary, &dir));
+        }
     }
     let clusters = desired.clusters.len();
     println!(
@@ -75,6 +83,30 @@ fn main() {
         "ratio plan / curl: {:.2}x",
         plan.as_secs_f64() / curl.as_secs_f64()
     );
+    if !process_times.is_empty() {
+        let process = median(&mut process_times);
+        println!(
+            "meshplan plan as a whole process,       median of {ROUNDS}: {:>8.1} ms",
+            ms(process)
+        );
+        println!(
+            "ratio whole-process plan / curl: {:.2}x (target <= 1.25x)",
+            process.as_secs_f64() / curl.as_secs_f64()
+        );
+    }
+}
+
+/// Runs `meshplan plan DIR` (output discarded) and times it.
+fn process(binary: &std::path::Path, dir: &str) -> Duration {
+    let start = Instant::now();
+    let status = Command::new(binary)
+        .args(["plan", dir])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("meshplan runs");
+    let elapsed = start.elapsed();
+    assert!(status.success(), "meshplan plan failed: {status}");
+    elapsed
 }
 
 /// One plan as `meshplan plan` makes it: fresh clients, refresh, plan, text rendering.

@@ -189,6 +189,12 @@ fn refuse_inside_cluster_folder(out: &Path, desired: &Desired) -> anyhow::Result
 /// Loads the workspace in `dir`, reads its clusters and plans. `None` when the workspace has
 /// problems (they are printed).
 ///
+/// Loading the files is CPU work and reading the clusters is waiting on the network, so both
+/// run at once: the clusters the workspace file declares are read while the entry files load.
+/// What is reported does not change: the workspace's problems first (the read is then
+/// dropped), and the read is made again the usual way whenever the files it started from no
+/// longer say the same.
+///
 /// # Errors
 /// A `--cluster` that does not exist, a cluster that cannot be reached or read.
 pub(super) async fn make(
@@ -196,13 +202,43 @@ pub(super) async fn make(
     only: &[String],
     options: &plan::Options,
 ) -> anyhow::Result<Option<Planned>> {
-    let desired = match workspace::load(dir) {
+    let early = workspace::load_clusters(dir).and_then(|declared| {
+        let selection = clusters::select(&declared, only).ok()?;
+        let clients = clusters::clients(&declared, &selection.reading).ok()?;
+        Some(tokio::spawn(async move {
+            let read = refresh::read(&clients, &declared).await;
+            (declared, clients, read)
+        }))
+    });
+    let root = dir.to_path_buf();
+    let loaded = match tokio::task::spawn_blocking(move || workspace::load(&root)).await {
+        Ok(loaded) => loaded,
+        Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
+    };
+    let desired = match loaded {
         Ok(desired) => desired,
         Err(failure) => {
+            if let Some(early) = early {
+                early.abort();
+            }
             validate::print_failure(&failure)?;
             return Ok(None);
         }
     };
+    if let Some(early) = early {
+        let (declared, clients, read) = match early.await {
+            Ok(done) => done,
+            Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
+        };
+        let same = declared.clusters == desired.clusters
+            && declared.peerings == desired.peerings
+            && read.lists_every_kind_of(&desired);
+        if same {
+            let selection = clusters::select(&desired, only)?;
+            let live = read.finish(&desired)?;
+            return planned(desired, &selection, live, clients, options).map(Some);
+        }
+    }
     make_from(desired, only, options).await.map(Some)
 }
 
@@ -218,6 +254,20 @@ pub(super) async fn make_from(
     let selection = clusters::select(&desired, only)?;
     let clients = clusters::clients(&desired, &selection.reading)?;
     let live = refresh::refresh(&clients, &desired).await?;
+    planned(desired, &selection, live, clients, options)
+}
+
+/// The plan of `desired` against `live`, kept to the clusters `selection` acts on.
+///
+/// # Errors
+/// When Consul would refuse part of the files at apply ([`refuse_what_consul_would`]).
+fn planned(
+    desired: Desired,
+    selection: &clusters::Selection,
+    live: Live,
+    clients: Vec<(String, Client)>,
+    options: &plan::Options,
+) -> anyhow::Result<Planned> {
     refuse_what_consul_would(&desired, &live)?;
     let plan = plan::plan_with(&desired, &live, options);
     let plan = clusters::restrict(plan, &selection.acting);

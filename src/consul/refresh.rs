@@ -120,50 +120,90 @@ pub async fn refresh(
     clients: &[(String, Client)],
     desired: &Desired,
 ) -> Result<Live, RefreshError> {
+    read(clients, desired).await.finish(desired)
+}
+
+/// Every cluster read, before the kinds the files declare are checked against what each agent
+/// listed. Reading needs only the workspace file (the clusters, and the kinds to list), so
+/// `meshplan plan` reads the clusters while the entry files load, and finishes with the entries.
+pub struct Read {
+    /// By workspace cluster name: the cluster and the lists asked of it, or why it failed.
+    clusters: BTreeMap<String, Result<(LiveCluster, Listing), RefreshFailure>>,
+}
+
+/// Reads every cluster of `clients` concurrently, listing the kinds [`kinds_to_list`] names for
+/// the entries `desired` holds so far (across namespaces where they declare namespaces).
+pub async fn read(clients: &[(String, Client)], desired: &Desired) -> Read {
     let mut tasks = JoinSet::new();
     for (name, client) in clients {
         let expected = desired
             .clusters
             .get(name)
             .map_or_else(|| name.clone(), |spec| spec.datacenter.clone());
-        let declared = desired.entries.get(name);
-        let kinds = kinds_to_list(declared);
-        // Entries declared in a namespace: list every namespace to find those owned there.
-        let across_namespaces = declared
-            .into_iter()
-            .flat_map(BTreeMap::keys)
-            .any(|key| key.namespace.is_some());
-        let declared = declared_kinds(declared);
+        let listing = Listing::for_files(desired.entries.get(name));
         let (name, client) = (name.clone(), client.clone());
         tasks.spawn(async move {
-            let listing = Listing {
-                kinds,
-                across_namespaces,
-            };
-            let result = refresh_cluster(&name, &client, expected, listing, declared).await;
-            (name, result)
+            let result = refresh_cluster(&name, &client, expected, listing.clone()).await;
+            (name, result.map(|cluster| (cluster, listing)))
         });
     }
-    let mut live = Live::default();
-    let mut failures = BTreeMap::new();
+    let mut clusters = BTreeMap::new();
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok((name, Ok(cluster))) => {
-                live.clusters.insert(name, cluster);
-            }
-            Ok((name, Err(failure))) => {
-                failures.insert(name, failure);
+            Ok((name, result)) => {
+                clusters.insert(name, result);
             }
             // Tasks are never aborted, so this is a panic: let it continue here.
             Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
         }
     }
-    if failures.is_empty() {
-        Ok(live)
-    } else {
-        Err(RefreshError {
-            failures: failures.into_values().collect(),
+    Read { clusters }
+}
+
+impl Read {
+    /// Whether every list the files of `desired` need on a cluster read here was made there:
+    /// always, unless they declare a kind outside [`kinds::manageable`] or entries in a
+    /// namespace of an Enterprise server, which a read made before the entry files were loaded
+    /// did not know to list.
+    pub fn lists_every_kind_of(&self, desired: &Desired) -> bool {
+        self.clusters.iter().all(|(name, read)| match read {
+            Ok((cluster, listed)) => {
+                let needed = Listing::for_files(desired.entries.get(name));
+                needed.kinds.is_subset(&listed.kinds)
+                    && (!needed.across_namespaces
+                        || listed.across_namespaces
+                        || !is_enterprise(&cluster.version))
+            }
+            Err(_) => true,
         })
+    }
+
+    /// The clusters read, once every kind the files of `desired` declare is known to the agent
+    /// that must hold it.
+    ///
+    /// # Errors
+    /// Every cluster that could not be read, and every one that refused a kind the files
+    /// declare there, in cluster name order.
+    pub fn finish(self, desired: &Desired) -> Result<Live, RefreshError> {
+        let mut live = Live::default();
+        let mut failures = Vec::new();
+        for (name, read) in self.clusters {
+            let declared = declared_kinds(desired.entries.get(&name));
+            match read {
+                Ok((cluster, _)) => match unsupported(&name, &cluster, declared) {
+                    Some(unsupported) => failures.push(unsupported.into()),
+                    None => {
+                        live.clusters.insert(name, cluster);
+                    }
+                },
+                Err(failure) => failures.push(failure),
+            }
+        }
+        if failures.is_empty() {
+            Ok(live)
+        } else {
+            Err(RefreshError { failures })
+        }
     }
 }
 
@@ -201,14 +241,39 @@ fn unsupported(
     })
 }
 
-/// One cluster: its datacenter checked against `expected`, every kind of `kinds` listed, and
-/// every kind the files declare there (`declared`, kind → file) known to the agent.
+/// The config-entry lists one cluster's refresh makes.
+#[derive(Debug, Clone)]
+struct Listing {
+    kinds: BTreeSet<String>,
+    /// Whether the files declare entries in namespaces there (`ns=*`).
+    across_namespaces: bool,
+}
+
+impl Listing {
+    /// The lists a cluster whose files declare `declared` (if any) needs.
+    fn for_files(declared: Option<&BTreeMap<EntryKey, DesiredEntry>>) -> Self {
+        Self {
+            kinds: kinds_to_list(declared),
+            // Entries declared in a namespace: list every namespace to find those owned there.
+            across_namespaces: declared
+                .into_iter()
+                .flat_map(BTreeMap::keys)
+                .any(|key| key.namespace.is_some()),
+        }
+    }
+}
+
+/// Whether the agent is Consul Enterprise (its version carries `+ent`).
+fn is_enterprise(version: &str) -> bool {
+    version.contains("+ent")
+}
+
+/// One cluster: its datacenter checked against `expected`, every list of `listing` made.
 async fn refresh_cluster(
     name: &str,
     client: &Client,
     expected: String,
     listing: Listing,
-    declared: BTreeMap<String, String>,
 ) -> Result<LiveCluster, RefreshFailure> {
     let (agent, peerings, lists) = if listing.across_namespaces {
         // Namespaced entries in the files: only an Enterprise server can be listed across
@@ -216,7 +281,7 @@ async fn refresh_cluster(
         // and the plan's checks refuse the namespaced entries at their file and line.
         let agent = client.agent_self().await?;
         let listing = Listing {
-            across_namespaces: agent.version.contains("+ent"),
+            across_namespaces: is_enterprise(&agent.version),
             ..listing
         };
         let (peerings, lists) =
@@ -255,17 +320,7 @@ async fn refresh_cluster(
         entries = cluster.entries.len(),
         "read the cluster"
     );
-    match unsupported(name, &cluster, declared) {
-        Some(unsupported) => Err(unsupported.into()),
-        None => Ok(cluster),
-    }
-}
-
-/// The config-entry lists one cluster's refresh makes.
-struct Listing {
-    kinds: BTreeSet<String>,
-    /// Whether the files declare entries in namespaces there (`ns=*`).
-    across_namespaces: bool,
+    Ok(cluster)
 }
 
 /// Lists every kind concurrently; kinds the agent does not know are left out.

@@ -19,6 +19,7 @@ pub mod tree;
 mod deserialize;
 mod entries;
 mod merge;
+mod parallel;
 mod parts;
 mod peers;
 mod resolve;
@@ -85,14 +86,43 @@ pub fn load(root: &Path) -> Result<Desired, Failure> {
     }
 }
 
+/// What loading the entry files needs of the workspace file besides the [`Desired`] it declares.
+struct WorkspaceRest {
+    ignore: Ignore,
+    peerings_complete: bool,
+}
+
 struct Loader<'a> {
     root: &'a Path,
     diags: Vec<Diagnostic>,
     sources: Sources,
 }
 
+/// The clusters and peerings of the workspace in `root`, from its workspace file alone, with no
+/// entries: enough to start reading the clusters while [`load`] reads the entry files. `None`
+/// when the workspace file has a problem ([`load`] reports it).
+pub fn load_clusters(root: &Path) -> Option<Desired> {
+    let mut loader = Loader {
+        root,
+        diags: Vec::new(),
+        sources: Sources::new(),
+    };
+    let (desired, _) = loader.workspace()?;
+    loader.diags.is_empty().then_some(desired)
+}
+
 impl Loader<'_> {
     fn load(&mut self) -> Option<Desired> {
+        let (mut desired, rest) = self.workspace()?;
+        let ignore = rest.ignore;
+        self.load_entries(&mut desired, &ignore, rest.peerings_complete);
+        self.stray_folders(&desired, &ignore);
+        Some(desired)
+    }
+
+    /// The workspace file: what it declares, with no entries yet, and what loading the entries
+    /// needs of it.
+    fn workspace(&mut self) -> Option<(Desired, WorkspaceRest)> {
         let (path, format) = self.workspace_file()?;
         let rel = PathBuf::from(path.file_name()?);
         let before = self.diags.len();
@@ -107,7 +137,7 @@ impl Loader<'_> {
         }
         let resolved = resolve::resolve(parts, &file, &mut self.diags);
         let ignore = self.ignore(&file, &resolved.ignore);
-        let mut desired = Desired {
+        let desired = Desired {
             root: self.root.to_path_buf(),
             workspace: resolved.workspace,
             ignore: resolved.ignore,
@@ -115,9 +145,11 @@ impl Loader<'_> {
             peerings: resolved.peerings,
             ..Desired::default()
         };
-        self.load_entries(&mut desired, &ignore, resolved.peerings_complete);
-        self.stray_folders(&desired, &ignore);
-        Some(desired)
+        let rest = WorkspaceRest {
+            ignore,
+            peerings_complete: resolved.peerings_complete,
+        };
+        Some((desired, rest))
     }
 
     /// The workspace file of the root folder and its format; a problem when there is not
@@ -175,31 +207,32 @@ impl Loader<'_> {
     /// the workspace file could not be read, the peers its clusters know are unknown, so entry
     /// files are not checked for unknown peers: that would report peers the unread block may
     /// well declare.
+    ///
+    /// A cluster's files are read and checked on every core ([`parallel::map`]) and taken in
+    /// the order they were found, so the diagnostics are those, in the order, of reading them
+    /// one by one. One cluster at a time: its files' trees are freed once merged.
     fn load_entries(&mut self, desired: &mut Desired, ignore: &Ignore, peerings_complete: bool) {
         for (name, cluster) in &desired.clusters {
             let known = peers::local_peer_names(&desired.peerings, name);
+            let known = peerings_complete.then_some(&known);
             let found = discover::entry_files(self.root, &cluster.entries_dir, ignore);
             self.diags.extend(found.problems);
-            let mut parts = Vec::new();
-            for rel in found.files {
-                let Some(format) = Format::for_entry_file(&rel) else {
-                    continue;
-                };
-                let Some(mut file) = self.parse(rel, format) else {
-                    continue;
-                };
-                match entries::entry(&mut file) {
-                    Ok(entry) => {
-                        let part = Part { file, entry };
-                        if peerings_complete {
-                            let problems = peers::unknown_peers(&part, name, &known);
-                            self.diags
-                                .extend(problems.iter().map(|p| part.file.diagnostic(p)));
-                        }
-                        parts.push(part);
-                    }
-                    Err(diagnostics) => self.diags.extend(diagnostics),
+            let files: Vec<(PathBuf, Format)> = found
+                .files
+                .into_iter()
+                .filter_map(|rel| Format::for_entry_file(&rel).map(|format| (rel, format)))
+                .collect();
+            let root = self.root;
+            let read = parallel::map(&files, |(rel, format)| {
+                read_entry(root, rel.clone(), *format, name, known)
+            });
+            let mut parts = Vec::with_capacity(read.len());
+            for file in read {
+                if let Some((shown, text)) = file.text {
+                    self.sources.insert(shown, text);
                 }
+                self.diags.extend(file.diagnostics);
+                parts.extend(file.part);
             }
             let merged = merge::merge(&parts, &mut self.diags);
             desired.entries.insert(name.clone(), merged);
@@ -280,33 +313,88 @@ impl Loader<'_> {
 
     /// Reads and parses one file; problems go to the diagnostics.
     fn parse(&mut self, rel: PathBuf, format: Format) -> Option<Parsed> {
-        let shown = self.root.join(&rel);
-        let text = match std::fs::read_to_string(&shown) {
-            Ok(text) => text,
-            Err(error) => {
-                self.diags.push(Diagnostic::error(format!(
-                    "cannot read `{}`: {error}",
-                    shown.display()
-                )));
-                return None;
+        let (parsed, diagnostics, text) = read_and_parse(self.root, rel, format);
+        self.diags.extend(diagnostics);
+        if let Some((shown, text)) = text {
+            self.sources.insert(shown, text);
+        }
+        parsed
+    }
+}
+
+/// One entry file read, parsed and checked: its entry, the problems found in it, and its text
+/// (kept to show the problems with).
+struct ReadEntry {
+    part: Option<Part>,
+    diagnostics: Vec<Diagnostic>,
+    text: Option<(PathBuf, String)>,
+}
+
+/// Reads the entry file `rel` of cluster `cluster`; with `known`, checks the peers it names.
+fn read_entry(
+    root: &Path,
+    rel: PathBuf,
+    format: Format,
+    cluster: &str,
+    known: Option<&BTreeSet<&str>>,
+) -> ReadEntry {
+    let (parsed, mut diagnostics, text) = read_and_parse(root, rel, format);
+    let part = parsed.and_then(|mut file| match entries::entry(&mut file) {
+        Ok(entry) => {
+            let part = Part { file, entry };
+            if let Some(known) = known {
+                let problems = peers::unknown_peers(&part, cluster, known);
+                diagnostics.extend(problems.iter().map(|p| part.file.diagnostic(p)));
             }
-        };
-        // Editors on Windows may start a file with a byte-order mark; it is not content.
-        let text = match text.strip_prefix('\u{feff}') {
-            Some(rest) => rest.to_owned(),
-            None => text,
-        };
-        self.sources.insert(&shown, text.clone());
-        match tree::parse(format, &text) {
-            Ok(tree) => Some(Parsed { shown, rel, tree }),
-            Err(errors) => {
-                self.diags.extend(
-                    errors
-                        .into_iter()
-                        .map(|error| syntax_diagnostic(&shown, error)),
-                );
-                None
-            }
+            Some(part)
+        }
+        Err(problems) => {
+            diagnostics.extend(problems);
+            None
+        }
+    });
+    ReadEntry {
+        part,
+        diagnostics,
+        text,
+    }
+}
+
+/// Reads and parses the file `rel`: its tree, or the problems that stopped it, and its text
+/// when it could be read.
+fn read_and_parse(
+    root: &Path,
+    rel: PathBuf,
+    format: Format,
+) -> (Option<Parsed>, Vec<Diagnostic>, Option<(PathBuf, String)>) {
+    let shown = root.join(&rel);
+    let text = match std::fs::read_to_string(&shown) {
+        Ok(text) => text,
+        Err(error) => {
+            let message = format!("cannot read `{}`: {error}", shown.display());
+            return (None, vec![Diagnostic::error(message)], None);
+        }
+    };
+    // Editors on Windows may start a file with a byte-order mark; it is not content.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    };
+    match tree::parse(format, &text) {
+        Ok(tree) => {
+            let parsed = Parsed {
+                shown: shown.clone(),
+                rel,
+                tree,
+            };
+            (Some(parsed), Vec::new(), Some((shown, text)))
+        }
+        Err(errors) => {
+            let diagnostics = errors
+                .into_iter()
+                .map(|error| syntax_diagnostic(&shown, error))
+                .collect();
+            (None, diagnostics, Some((shown, text)))
         }
     }
 }
