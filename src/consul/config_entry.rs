@@ -1,6 +1,9 @@
 //! Config entry calls (consul-api.md §2): list a kind, read one, and check-and-set write and
 //! delete.
 //!
+//! Reads are `?consistent`: right after a leader change a default-mode read can miss the last
+//! writes, and a plan made from it would show changes that are already made.
+//!
 //! Writes and deletes always carry `?cas=`: `0` creates only if absent, `N` changes only the
 //! entry whose ModifyIndex is still `N`. A refusal is `Ok(false)`, not an error. They are never
 //! resent: a resent CAS write whose first attempt succeeded would be refused and look like a
@@ -78,7 +81,9 @@ impl Client {
     /// As for every call. A kind this Consul does not know is an error for which
     /// [`Error::is_unknown_kind`] holds.
     pub async fn list_entries(&self, kind: &str) -> Result<EntryList, Error> {
-        let request = Request::get(&["config", kind], entry_access(kind, "*", false)).partitioned();
+        let request = Request::get(&["config", kind], entry_access(kind, "*", false))
+            .consistent()
+            .partitioned();
         let reply = self.execute(request).await?;
         let bodies: Option<Vec<Map<String, Value>>> = self.decode(&reply)?;
         let entries = bodies
@@ -94,8 +99,9 @@ impl Client {
     /// # Errors
     /// As for every call, except that 404 is `Ok(None)`.
     pub async fn read_entry(&self, kind: &str, name: &str) -> Result<Option<LiveEntry>, Error> {
-        let request =
-            Request::get(&["config", kind, name], entry_access(kind, name, false)).partitioned();
+        let request = Request::get(&["config", kind, name], entry_access(kind, name, false))
+            .consistent()
+            .partitioned();
         match self.execute(request).await {
             Ok(reply) => Ok(Some(live_entry(self.decode(&reply)?))),
             Err(err) if err.status() == Some(404) => Ok(None),

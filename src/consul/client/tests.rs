@@ -163,7 +163,7 @@ async fn path_segments_are_percent_encoded_and_the_prefix_kept() {
     ));
     assert_eq!(
         request_lines(&received),
-        vec!["GET /consul/v1/config/service-defaults/a%20b%2Fc HTTP/1.1"]
+        vec!["GET /consul/v1/config/service-defaults/a%20b%2Fc?consistent= HTTP/1.1"]
     );
 }
 
@@ -448,4 +448,53 @@ async fn no_error_and_no_debug_output_ever_contains_the_token() {
 
 fn shown_client(client: &Client, shown: &mut Vec<String>) {
     shown.push(format!("{client:?}"));
+}
+
+/// A server that accepts connections and never answers: a frozen agent.
+async fn frozen() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address").to_string();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    address
+}
+
+#[tokio::test]
+async fn a_frozen_agent_gets_no_more_requests_after_a_few_timeouts() {
+    let address = frozen().await;
+    let options = ClientOptions {
+        retry: RetryPolicy::immediate(4),
+        ..ClientOptions::default()
+    };
+    let client = Client::with_options(
+        &spec("c1", &address),
+        &canary_env(),
+        Path::new("/"),
+        options,
+    )
+    .expect("a client")
+    .within(Duration::from_millis(400), &options);
+    let started = std::time::Instant::now();
+    let first = client.list_peerings().await;
+    assert!(
+        matches!(first, Err(Error::Unanswered { failures: 3, .. })),
+        "{first:?}"
+    );
+    assert_eq!(client.requests_sent(), 3, "the fourth attempt is not sent");
+    let later = client.read_entry("service-defaults", "web").await;
+    assert!(matches!(later, Err(Error::Unanswered { .. })), "{later:?}");
+    assert_eq!(client.requests_sent(), 3);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "each request waited at most a quarter of the total: {:?}",
+        started.elapsed()
+    );
+    let text = later.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(text.contains("stopped answering"), "{text}");
 }
