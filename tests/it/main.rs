@@ -33,3 +33,5 @@ mod cli;
 mod kinds;
 // `apply` against real Consul agents: the seed, idempotence, conflicts, token files, ACLs.
 mod apply;
+// Faults injected between meshplan and real agents: 5xx, 429, cut connections, an agent that never answers.
+mod faults;

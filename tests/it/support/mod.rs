@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod consul;
+pub mod fault_proxy;
 pub mod http;
 
 /// Proptest settings with `default` cases per property, or `PROPTEST_CASES` when set (for a
