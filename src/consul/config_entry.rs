@@ -1,6 +1,9 @@
 //! Config entry calls (consul-api.md §2): list a kind, read one, and check-and-set write and
 //! delete.
 //!
+//! Reads are `?consistent`: right after a leader change a default-mode read can miss the last
+//! writes, and a plan made from it would show changes that are already made.
+//!
 //! Writes and deletes always carry `?cas=`: `0` creates only if absent, `N` changes only the
 //! entry whose ModifyIndex is still `N`. A refusal is `Ok(false)`, not an error. They are never
 //! resent: a resent CAS write whose first attempt succeeded would be refused and look like a
@@ -117,6 +120,7 @@ impl Client {
             Namespace::All
         };
         let request = Request::get(&["config", kind], entry_access(kind, "*", false))
+            .consistent()
             .partitioned()
             .namespace(namespace);
         let reply = self.execute(request).await?;
@@ -144,6 +148,7 @@ impl Client {
     pub async fn read_entry_at(&self, key: &EntryKey) -> Result<Option<LiveEntry>, Error> {
         let (kind, name) = (key.kind.as_str(), key.name.as_str());
         let request = Request::get(&["config", kind, name], entry_access(kind, name, false))
+            .consistent()
             .in_partition(key.partition.as_deref())
             .namespace(Namespace::of_entry(key.namespace.as_deref()));
         match self.execute(request).await {

@@ -47,6 +47,7 @@ pub use peering::{Establish, GenerateToken, PeeringWire, RemoteWire, StreamStatu
 pub use refresh::{RefreshError, RefreshFailure, kinds_to_list, refresh};
 pub use retry::RetryPolicy;
 pub use session::SessionSpec;
+pub(crate) use token::warn_if_readable_by_others;
 
 /// Names of Consul's client environment variables, for callers that document or check them.
 pub mod vars {
