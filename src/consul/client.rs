@@ -199,6 +199,7 @@ impl Client {
                 path: path.to_owned(),
                 address: self.address.to_string(),
                 failures,
+                last: self.breaker.last_failure(),
             });
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
@@ -260,7 +261,7 @@ impl Client {
             failure: TransportFailure::Timeout | TransportFailure::Connect,
             ..
         } = &error
-            && let Some(failures) = self.breaker.failed()
+            && let Some(failures) = self.breaker.failed_with(error.to_string())
         {
             tracing::warn!(
                 cluster = %self.cluster,

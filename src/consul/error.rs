@@ -57,7 +57,8 @@ pub enum Error {
     /// waiting out its own timeout.
     #[error(
         "cluster {cluster:?}: {method} {path}: not sent: the agent at {address} stopped \
-         answering ({failures} requests in a row timed out or could not connect)"
+         answering ({failures} requests in a row timed out or could not connect); the last \
+         failure:\n{last}"
     )]
     Unanswered {
         cluster: String,
@@ -65,6 +66,8 @@ pub enum Error {
         path: String,
         address: String,
         failures: u32,
+        /// The last failure counted, as reported (with its hint, if it has one).
+        last: String,
     },
 
     /// Consul answered with success but a body this client cannot read.

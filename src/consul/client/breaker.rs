@@ -22,6 +22,9 @@ pub(super) struct Breaker {
     failures: AtomicU32,
     /// When the breaker last opened.
     opened: Mutex<Option<Instant>>,
+    /// The last failure counted, as reported: what a request refused here says went wrong, so
+    /// that its cause (and the hint for it, such as an untrusted certificate) is not lost.
+    last: Mutex<String>,
 }
 
 impl Breaker {
@@ -37,6 +40,20 @@ impl Breaker {
     pub(super) fn answered(&self) {
         self.failures.store(0, Ordering::SeqCst);
         *self.opened.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// The last failure counted, as reported.
+    pub(super) fn last_failure(&self) -> String {
+        self.last
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Keeps `failure` (as reported) as the last failure, then counts it ([`Breaker::failed`]).
+    pub(super) fn failed_with(&self, failure: String) -> Option<u32> {
+        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = failure;
+        self.failed()
     }
 
     /// A request timed out or could not connect. `Some(failures in a row)` when this opened
