@@ -333,7 +333,8 @@ pub(super) async fn make(
             && read.lists_every_kind_of(&desired);
         if same {
             let selection = clusters::select(&desired, only)?;
-            let live = read.finish(&desired)?;
+            let mut live = read.finish(&desired)?;
+            refresh::read_filtered_out(&mut live, &clients, &desired).await?;
             return planned(desired, &selection, live, clients, options).map(Some);
         }
     }

@@ -236,6 +236,10 @@ impl Client {
             .get("x-consul-index")
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.parse().ok());
+        let filtered = response
+            .headers()
+            .get("x-consul-results-filtered-by-acls")
+            .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"true"));
         // A reply may hold a peering token: keep the copy we own wiped on drop.
         let body = Zeroizing::new(
             response
@@ -251,6 +255,7 @@ impl Client {
             method: request.method.clone(),
             path: path.to_owned(),
             index,
+            filtered,
             body,
         })
     }
@@ -660,6 +665,9 @@ pub(crate) struct Reply {
     method: Method,
     path: String,
     pub(crate) index: Option<u64>,
+    /// Whether Consul left out results the token may not read
+    /// (`X-Consul-Results-Filtered-By-ACLs`): a list, then, is not everything there is.
+    pub(crate) filtered: bool,
     pub(crate) body: Zeroizing<Vec<u8>>,
 }
 

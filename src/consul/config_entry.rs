@@ -113,6 +113,19 @@ impl Client {
         kind: &str,
         across_namespaces: bool,
     ) -> Result<EntryList, Error> {
+        Ok(self.list_entries_seen(kind, across_namespaces).await?.0)
+    }
+
+    /// [`Client::list_entries_in`], and whether Consul left out entries the token may not read
+    /// (it filters lists by ACLs instead of refusing them).
+    ///
+    /// # Errors
+    /// As for [`Client::list_entries`].
+    pub async fn list_entries_seen(
+        &self,
+        kind: &str,
+        across_namespaces: bool,
+    ) -> Result<(EntryList, bool), Error> {
         // Entries declared in namespaces mean Enterprise, whatever the settings say.
         let namespace = if across_namespaces {
             Namespace::Named("*".to_owned())
@@ -130,7 +143,7 @@ impl Client {
             .into_iter()
             .map(|body| (entry_key(kind, &body), live_entry(body)))
             .collect();
-        Ok((entries, reply.index.unwrap_or_default()))
+        Ok(((entries, reply.index.unwrap_or_default()), reply.filtered))
     }
 
     /// `GET /v1/config/:kind/:name`; `None` when there is no such entry (404).

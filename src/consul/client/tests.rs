@@ -403,6 +403,7 @@ async fn no_error_and_no_debug_output_ever_contains_the_token() {
             method: Method::GET,
             path: "/v1/peerings".into(),
             index: None,
+            filtered: false,
             body: Zeroizing::new(Vec::new()),
         },
         "bad".into(),
