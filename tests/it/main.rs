@@ -49,3 +49,5 @@ mod policy;
 mod import;
 // Faults injected between meshplan and real agents: 5xx, 429, cut connections, an agent that never answers.
 mod faults;
+// Random workspaces of two peered clusters applied until nothing is left to do; edits behind meshplan's back show exactly.
+mod convergence;
