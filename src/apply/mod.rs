@@ -37,16 +37,16 @@ mod wait;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 pub use fresh::{Stale, check_fresh};
 pub use report::{ApplyReport, Counts, Outcome, Status};
 
-use crate::consul::{Client, Error, TransportFailure};
+use crate::consul::{Client, Error};
 use crate::plan::{Action, Change, Object, Plan};
 use deps::Schedule;
 use progress::Progress;
@@ -82,9 +82,55 @@ impl Default for ApplyOptions {
     }
 }
 
-/// A flag that asks a running apply to stop between writes. Clones share the flag.
-#[derive(Debug, Clone, Default)]
-pub struct Interrupt(Arc<AtomicBool>);
+/// Asks a running apply to stop. Clones share the state.
+///
+/// Two stages: [`Interrupt::trigger`] stops it between writes (changes not yet started are
+/// skipped; a write under way may finish, and a wait for a peering ends at once), and
+/// [`Interrupt::abandon`] stops it at once (a write still waiting for Consul's answer is
+/// cancelled and reported as "may or may not have been written").
+#[derive(Debug, Clone)]
+pub struct Interrupt(Arc<watch::Sender<Stop>>);
+
+/// Why an apply stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// Ctrl-C or SIGTERM.
+    Signal,
+    /// The command's time limit (`--timeout`) ran out.
+    Deadline,
+}
+
+impl StopReason {
+    /// The reason given to changes that were not attempted.
+    fn because(self) -> &'static str {
+        match self {
+            Self::Signal => report::INTERRUPTED,
+            Self::Deadline => report::TIMED_OUT,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Stage {
+    Running,
+    Finishing,
+    Abandoning,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Stop {
+    stage: Stage,
+    reason: StopReason,
+}
+
+impl Default for Interrupt {
+    fn default() -> Self {
+        Self(Arc::new(watch::Sender::new(Stop {
+            stage: Stage::Running,
+            reason: StopReason::Signal,
+        })))
+    }
+}
 
 impl Interrupt {
     /// A flag that is not triggered.
@@ -92,29 +138,95 @@ impl Interrupt {
         Self::default()
     }
 
-    /// Asks the apply to stop: changes not yet started are skipped ("interrupted"); a change
-    /// under way finishes its current write, and a peering wait for ACTIVE stops.
+    /// Stops the apply between writes: changes not yet started are skipped ("interrupted"); a
+    /// change under way finishes its current write, and a peering wait for ACTIVE stops.
     pub fn trigger(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.advance(Stage::Finishing, StopReason::Signal);
     }
 
-    /// Whether [`Interrupt::trigger`] was called.
+    /// Stops the apply at once: writes still waiting for an answer are cancelled and reported
+    /// as "may or may not have been written".
+    pub fn abandon(&self) {
+        self.advance(Stage::Abandoning, StopReason::Signal);
+    }
+
+    /// The time limit ran out: stops at once, like [`Interrupt::abandon`], and says why.
+    pub fn time_out(&self) {
+        self.advance(Stage::Abandoning, StopReason::Deadline);
+    }
+
+    /// The first reason wins: a deadline after Ctrl-C is still an interrupted apply.
+    fn advance(&self, stage: Stage, reason: StopReason) {
+        self.0.send_if_modified(|stop| {
+            if stage <= stop.stage {
+                return false;
+            }
+            if stop.stage == Stage::Running {
+                stop.reason = reason;
+            }
+            stop.stage = stage;
+            true
+        });
+    }
+
+    /// Whether the apply was asked to stop, at either stage.
     pub fn is_triggered(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0.borrow().stage >= Stage::Finishing
     }
 
-    /// Triggers the flag on the first Ctrl-C (SIGINT) from now on; a second Ctrl-C is the
-    /// caller's to handle (e.g. exit at once). Abort the returned task once the apply is over.
+    /// Why the apply was asked to stop (meaningful once [`Interrupt::is_triggered`]).
+    pub fn reason(&self) -> StopReason {
+        self.0.borrow().reason
+    }
+
+    /// Resolves once the apply was asked to stop.
+    pub async fn triggered(&self) {
+        self.reached(Stage::Finishing).await;
+    }
+
+    /// Resolves once the apply was asked to stop at once.
+    async fn abandoned(&self) {
+        self.reached(Stage::Abandoning).await;
+    }
+
+    async fn reached(&self, stage: Stage) {
+        let mut stops = self.0.subscribe();
+        // The sender lives as long as `self`, so the wait ends only when the stage is reached.
+        let _ = stops.wait_for(|stop| stop.stage >= stage).await;
+    }
+
+    /// SIGINT (Ctrl-C) and SIGTERM: the first triggers the flag and gives writes under way
+    /// `grace` to get their answer before abandoning them; a second abandons them at once.
+    /// Abort the returned task once the apply is over.
+    ///
+    /// # Errors
+    /// When the signal handlers cannot be installed.
     ///
     /// # Caveats
     /// Must be called within a tokio runtime.
-    pub fn trigger_on_ctrl_c(&self) -> tokio::task::JoinHandle<()> {
+    pub fn stop_on_signals(&self, grace: Duration) -> std::io::Result<tokio::task::JoinHandle<()>> {
+        let mut terminate = signal(SignalKind::terminate())?;
         let interrupt = self.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                interrupt.trigger();
+        Ok(tokio::spawn(async move {
+            let mut next_signal = async || {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            };
+            next_signal().await;
+            tracing::warn!(
+                "stopping: no new writes start; writes under way get {} to finish (signal again \
+                 to stop at once)",
+                shown(grace)
+            );
+            interrupt.trigger();
+            tokio::select! {
+                () = next_signal() => tracing::warn!("stopping at once"),
+                () = tokio::time::sleep(grace) => {}
             }
-        })
+            interrupt.abandon();
+        }))
     }
 }
 
@@ -174,6 +286,11 @@ impl Context {
     fn interrupted(&self) -> bool {
         self.options.interrupt.is_triggered()
     }
+
+    /// Why a change was not attempted once the apply was asked to stop.
+    fn stopped_because(&self) -> String {
+        self.options.interrupt.reason().because().to_owned()
+    }
 }
 
 /// Runs one wave: every change whose dependencies were written, concurrently and bounded.
@@ -190,7 +307,7 @@ async fn run_wave(
     for &index in wave {
         let change = &plan.changes[index];
         let blocked = if context.interrupted() {
-            Some(report::INTERRUPTED.to_owned())
+            Some(context.stopped_because())
         } else {
             schedule.blocked(index, &plan.changes, done)
         };
@@ -202,12 +319,21 @@ async fn run_wave(
         let (context, change) = (Arc::clone(context), change.clone());
         let semaphore = Arc::clone(&semaphore);
         let handle = tasks.spawn(async move {
+            let interrupt = &context.options.interrupt;
             // Waiting for a permit is waiting for another write to end: the place to stop.
-            let permit = semaphore.acquire_owned().await;
-            if context.interrupted() || permit.is_err() {
-                return (index, Status::skipped(report::INTERRUPTED.to_owned()));
+            let permit = tokio::select! {
+                permit = semaphore.acquire_owned() => permit.ok(),
+                () = interrupt.triggered() => None,
+            };
+            if context.interrupted() || permit.is_none() {
+                return (index, Status::skipped(context.stopped_because()));
             }
-            (index, execute(&context, &change).await)
+            let status = tokio::select! {
+                biased;
+                status = execute(&context, &change) => status,
+                () = interrupt.abandoned() => Status::abandoned(interrupt.reason()),
+            };
+            (index, status)
         });
         running.insert(handle.id(), index);
     }
@@ -261,6 +387,20 @@ async fn execute(context: &Context, change: &Change) -> Status {
     Status::of(result)
 }
 
+/// What a change that went through did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Done {
+    /// Written; the note says what the user should know (where a token was written).
+    Written(Option<String>),
+    /// Consul already held what the files say: the write changed nothing. The text says how
+    /// that is known.
+    Unchanged(String),
+}
+
+impl Done {
+    const WRITTEN: Self = Self::Written(None);
+}
+
 /// Why a change was not written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Failure {
@@ -268,36 +408,33 @@ enum Failure {
     Conflict(String),
     /// The change failed; the text says what is known about what was written.
     Failed(String),
+    /// Nothing was sent: the cluster had stopped answering.
+    NotAttempted(String),
 }
 
 impl Failure {
     /// A failed request that writes nothing, or whose retry is harmless.
     fn consul(error: &Error) -> Self {
-        Self::Failed(error.to_string())
+        if error.is_unanswered() {
+            Self::NotAttempted(error.to_string())
+        } else {
+            Self::Failed(error.to_string())
+        }
     }
 
-    /// A failed write: when Consul may have received it (no answer came), says so, since it is
-    /// not retried.
+    /// A failed write: when Consul may have received it (no answer came, or a 5xx), says so,
+    /// since it is not resent.
     fn write(error: &Error) -> Self {
-        if is_ambiguous(error) {
-            Self::Failed(format!(
-                "{error}\nit may or may not have been written; run plan again"
-            ))
+        if error.write_may_have_landed() {
+            Self::Failed(format!("{error}\n{UNKNOWN}"))
         } else {
             Self::consul(error)
         }
     }
 }
 
-/// Whether a request may have reached Consul even though no success came back.
-fn is_ambiguous(error: &Error) -> bool {
-    match error {
-        Error::Transport { failure, .. } => *failure != TransportFailure::Connect,
-        Error::Status { status, .. } => matches!(status, 502 | 504),
-        Error::Decode { .. } => true,
-        Error::Config { .. } => false,
-    }
-}
+/// What is known of a write whose answer never came.
+const UNKNOWN: &str = "it may or may not have been written; run plan again";
 
 /// A duration as people write it: `120s`, `1.5s`, `500ms`.
 fn shown(duration: Duration) -> String {
@@ -316,7 +453,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::consul::Env;
+    use crate::consul::{Env, TransportFailure};
     use crate::model::{ClusterSpec, TokenSource};
     use crate::plan::EntryObject;
 
@@ -337,12 +474,28 @@ mod tests {
             failure,
             reason: "x".into(),
         };
-        assert!(!is_ambiguous(&transport(TransportFailure::Connect)));
-        assert!(is_ambiguous(&transport(TransportFailure::Timeout)));
+        let Failure::Failed(refused) = Failure::write(&transport(TransportFailure::Connect)) else {
+            panic!("a failure")
+        };
+        assert!(!refused.contains(UNKNOWN), "{refused}");
         let Failure::Failed(text) = Failure::write(&transport(TransportFailure::Timeout)) else {
             panic!("a failure")
         };
         assert!(text.contains("may or may not have been written; run plan again"));
+    }
+
+    #[tokio::test]
+    async fn the_first_reason_to_stop_is_kept_and_stages_only_advance() {
+        let interrupt = Interrupt::new();
+        interrupt.trigger();
+        interrupt.time_out();
+        assert_eq!(interrupt.reason(), StopReason::Signal);
+        interrupt.abandoned().await;
+        let deadline = Interrupt::new();
+        deadline.time_out();
+        deadline.trigger();
+        assert_eq!(deadline.reason(), StopReason::Deadline);
+        assert!(deadline.is_triggered());
     }
 
     #[test]

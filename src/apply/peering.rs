@@ -21,8 +21,12 @@
 //! - Establish is sent once: it consumes a single-use secret, so a resend whose first attempt
 //!   landed would fail with 403. A 403 saying "a new peering token must be generated" is
 //!   reported as a used or superseded token, not as an ACL problem.
-//! - Generate-token is retried on transient failures (a fresh agent answers 500 for a while):
-//!   a second token only supersedes a first that nobody used.
+//! - Generate-token is sent once: every call makes a new token and invalidates the previous
+//!   one, so it is resent only when it cannot have reached Consul ([`Error::safe_to_resend_write`]:
+//!   no connection, a 429, or Consul's "CA has not finished initializing" and "No cluster
+//!   leader", which a fresh agent answers for a while). After a lost answer or a 5xx nothing is
+//!   resent: the change fails, saying the token may or may not have been generated, and the
+//!   next apply generates one that is used at once.
 //!
 //! # Delete
 //! One side per change: re-read (already gone is done; a side that lost the mark is a
@@ -34,12 +38,13 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use super::fresh::peering_moved;
-use super::{Context, Failure, shown, token_file, wait};
-use crate::consul::{Client, Establish, GenerateToken, RetryPolicy};
+use super::{Context, Done, Failure, shown, token_file, wait};
+use crate::consul::{Client, Error, Establish, GenerateToken, RetryPolicy};
 use crate::model::{LivePeering, PeeringState, Secret};
 use crate::plan::{PeeringEnd, PeeringObject};
 
-/// Generate-token answers 500 for a short while after an agent starts (consul-api.md §1.10).
+/// Generate-token answers 500 for a short while after an agent starts (consul-api.md §1.10);
+/// only those refusals, made before anything is generated, are resent.
 const GENERATE_RETRY: RetryPolicy = RetryPolicy {
     attempts: 6,
     min_delay: Duration::from_millis(500),
@@ -138,7 +143,7 @@ pub(super) async fn establish(
     context: &Context,
     peering: &PeeringObject,
     existing: Existing,
-) -> Result<Option<String>, Failure> {
+) -> Result<Done, Failure> {
     let acceptor = Side::of(context, peering.acceptor.as_ref())?;
     let dialer = Side::of(context, peering.dialer.as_ref())?;
     let acceptor_now = match &acceptor {
@@ -167,7 +172,7 @@ pub(super) async fn establish(
     let Some(dialer) = dialer else {
         let out = required(&peering.token_out, "token_out")?;
         token_file::write(&context.root, out, &token)?;
-        return Ok(Some(format!("token written to {out}")));
+        return Ok(Done::Written(Some(format!("token written to {out}"))));
     };
     let now = dialer.read().await?;
     make_way(context, &dialer, Role::Dialer, now.as_ref(), existing).await?;
@@ -175,7 +180,7 @@ pub(super) async fn establish(
     drop(token);
     let sides: Vec<&Side<'_>> = acceptor.iter().chain([&dialer]).collect();
     wait_active(context, peering, &sides).await?;
-    Ok(None)
+    Ok(Done::WRITTEN)
 }
 
 fn required<'a>(path: &'a Option<String>, key: &str) -> Result<&'a str, Failure> {
@@ -227,9 +232,12 @@ async fn generate(side: &Side<'_>, peering: &PeeringObject) -> Result<Secret, Fa
         server_external_addresses: &peering.server_external_addresses,
     };
     GENERATE_RETRY
-        .run(|| side.client.generate_token(&body))
+        .run_when(
+            || side.client.generate_token(&body),
+            Error::safe_to_resend_write,
+        )
         .await
-        .map_err(|error| Failure::consul(&error))
+        .map_err(|error| Failure::write(&error))
 }
 
 async fn establish_with(
@@ -292,13 +300,13 @@ async fn wait_active(
     let label = label(peering);
     let last = Mutex::new(String::from("no side could be read yet"));
     let (last_ref, label_ref) = (&last, &label);
+    let interrupted = || {
+        Failure::Failed(format!(
+            "interrupted while waiting for peering {label} to turn ACTIVE: it was established; \
+             run plan again to see its state"
+        ))
+    };
     let check = move || async move {
-        if context.interrupted() {
-            return Err(Failure::Failed(format!(
-                "interrupted while waiting for peering {label_ref} to turn ACTIVE: it was \
-                 established; run plan again to see its state"
-            )));
-        }
         let (active, report) = states(sides, label_ref).await?;
         context
             .progress
@@ -307,7 +315,13 @@ async fn wait_active(
         Ok(active.then_some(()))
     };
     let timeout = context.options.active_timeout;
-    match tokio::time::timeout(timeout, wait::until(context.options.poll_interval, check)).await {
+    let wait = tokio::time::timeout(timeout, wait::until(context.options.poll_interval, check));
+    // A read under way does not hold up a stop: the wait is dropped, the read cancelled.
+    let waited = tokio::select! {
+        waited = wait => waited,
+        () = context.options.interrupt.triggered() => Ok(Err(interrupted())),
+    };
+    match waited {
         Ok(result) => result,
         Err(_) => Err(Failure::Failed(format!(
             "peering {label} is not ACTIVE after {}: {}",
@@ -357,7 +371,7 @@ pub(super) async fn delete(
     context: &Context,
     cluster: &str,
     peering: &PeeringObject,
-) -> Result<Option<String>, Failure> {
+) -> Result<Done, Failure> {
     let client = context.client(cluster)?;
     let name = &peering.name;
     let now = client
@@ -365,7 +379,7 @@ pub(super) async fn delete(
         .await
         .map_err(|error| Failure::consul(&error))?;
     let Some(now) = now else {
-        return Ok(Some("it was already gone".to_owned()));
+        return Ok(Done::Written(Some("it was already gone".to_owned())));
     };
     let planned_owner = [&peering.acceptor, &peering.dialer]
         .into_iter()
@@ -385,7 +399,7 @@ pub(super) async fn delete(
         .await
         .map_err(|error| Failure::consul(&error))?;
     wait_gone(context, cluster, client, name).await?;
-    Ok(None)
+    Ok(Done::WRITTEN)
 }
 
 /// Waits until peering `name` on `cluster` is gone (deletion is asynchronous).
@@ -413,7 +427,15 @@ async fn wait_gone(
         Ok(None)
     };
     let timeout = context.options.active_timeout;
-    match tokio::time::timeout(timeout, wait::until(context.options.poll_interval, check)).await {
+    let wait = tokio::time::timeout(timeout, wait::until(context.options.poll_interval, check));
+    let waited = tokio::select! {
+        waited = wait => waited,
+        () = context.options.interrupt.triggered() => Ok(Err(Failure::Failed(format!(
+            "interrupted while waiting for peering {name} on {cluster} to be deleted: the \
+             delete was sent; run plan again to see its state"
+        )))),
+    };
+    match waited {
         Ok(result) => result,
         Err(_) => Err(Failure::Failed(format!(
             "peering {name} on {cluster} is still {} {} after it was deleted",

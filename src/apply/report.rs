@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Effects, Style};
 use serde::Serialize;
 
-use super::Failure;
+use super::{Done, Failure, StopReason, UNKNOWN};
 use crate::plan::{Action, Change};
 
 /// The result of an apply, in plan order.
@@ -36,13 +36,19 @@ pub struct Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Status {
-    /// Done; `note` adds what the user should know (where a token was written).
-    Written { note: Option<String> },
+    /// Done; `note` adds what the user should know (where a token was written). `unchanged`:
+    /// Consul already held what the files say, so the write changed nothing.
+    Written {
+        note: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        unchanged: bool,
+    },
     /// Someone else changed the object since the plan: nothing was written to it.
     Conflicted { why: String },
     /// The change failed; the error says what is known about what was written.
     Failed { error: String },
-    /// Not attempted: a change it depends on was not written, or the apply was interrupted.
+    /// Not attempted: a change it depends on was not written, the apply was interrupted or ran
+    /// out of time, or the cluster had stopped answering.
     Skipped { because: String },
 }
 
@@ -53,6 +59,8 @@ pub struct Counts {
     pub conflicted: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Written changes that changed nothing (counted in `written`, not per action).
+    pub unchanged: usize,
     pub created: usize,
     pub updated: usize,
     pub deleted: usize,
@@ -63,6 +71,9 @@ pub struct Counts {
 
 /// The reason given to changes that never started because the apply was interrupted.
 pub(super) const INTERRUPTED: &str = "interrupted";
+
+/// The reason given to changes that never started because the time limit ran out.
+pub(super) const TIMED_OUT: &str = "the time limit (--timeout) ran out";
 
 impl Outcome {
     pub(super) fn new(index: usize, change: &Change, status: Status) -> Self {
@@ -80,8 +91,17 @@ impl Outcome {
     pub fn line(&self) -> String {
         let (cluster, object, done) = (&self.cluster, &self.object, self.action.past());
         match &self.status {
-            Status::Written { note: None } => format!("{cluster}: {done} {object}"),
-            Status::Written { note: Some(note) } => format!("{cluster}: {done} {object} ({note})"),
+            Status::Written {
+                unchanged: true,
+                note,
+            } => {
+                let why = note.as_deref().unwrap_or("Consul already held it");
+                format!("{cluster}: {object} unchanged ({why})")
+            }
+            Status::Written { note: None, .. } => format!("{cluster}: {done} {object}"),
+            Status::Written {
+                note: Some(note), ..
+            } => format!("{cluster}: {done} {object} ({note})"),
             Status::Conflicted { why } => {
                 format!("{cluster}: {object} not {done}: conflict: {why}")
             }
@@ -102,11 +122,30 @@ impl Status {
     }
 
     /// The status of a change that ran: written (with its note) or why not.
-    pub(super) fn of(result: Result<Option<String>, Failure>) -> Self {
+    pub(super) fn of(result: Result<Done, Failure>) -> Self {
         match result {
-            Ok(note) => Self::Written { note },
+            Ok(Done::Written(note)) => Self::Written {
+                note,
+                unchanged: false,
+            },
+            Ok(Done::Unchanged(why)) => Self::Written {
+                note: Some(why),
+                unchanged: true,
+            },
             Err(Failure::Conflict(why)) => Self::Conflicted { why },
             Err(Failure::Failed(error)) => Self::Failed { error },
+            Err(Failure::NotAttempted(because)) => Self::Skipped { because },
+        }
+    }
+
+    /// A change still waiting for Consul's answer when the apply stopped at once.
+    pub(super) fn abandoned(reason: StopReason) -> Self {
+        let why = match reason {
+            StopReason::Signal => "stopped at once (interrupted)",
+            StopReason::Deadline => "stopped when the time limit (--timeout) ran out",
+        };
+        Self::Failed {
+            error: format!("{why} while waiting for Consul's answer: {UNKNOWN}"),
         }
     }
 
@@ -130,8 +169,17 @@ impl ApplyReport {
 
     /// Whether the apply stopped because it was interrupted.
     pub fn was_interrupted(&self) -> bool {
+        self.skipped_because(INTERRUPTED)
+    }
+
+    /// Whether the apply stopped because its time limit ran out.
+    pub fn timed_out(&self) -> bool {
+        self.skipped_because(TIMED_OUT)
+    }
+
+    fn skipped_because(&self, reason: &str) -> bool {
         self.outcomes.iter().any(
-            |outcome| matches!(&outcome.status, Status::Skipped { because } if because == INTERRUPTED),
+            |outcome| matches!(&outcome.status, Status::Skipped { because } if because == reason),
         )
     }
 
@@ -142,6 +190,15 @@ impl ApplyReport {
                 (Status::Conflicted { .. }, _) => &mut counts.conflicted,
                 (Status::Failed { .. }, _) => &mut counts.failed,
                 (Status::Skipped { .. }, _) => &mut counts.skipped,
+                (
+                    Status::Written {
+                        unchanged: true, ..
+                    },
+                    _,
+                ) => {
+                    counts.written += 1;
+                    &mut counts.unchanged
+                }
                 (Status::Written { .. }, action) => {
                     counts.written += 1;
                     match action {
@@ -169,12 +226,18 @@ impl ApplyReport {
         if !self.is_success() {
             let how = if self.was_interrupted() {
                 "interrupted"
+            } else if self.timed_out() {
+                "stopped (time limit)"
             } else {
                 "failed"
             };
             return format!(
-                "Apply {how}: {} written, {} conflicted, {} failed, {} skipped.",
-                counts.written, counts.conflicted, counts.failed, counts.skipped
+                "Apply {how}: {} written{}, {} conflicted, {} failed, {} skipped.",
+                counts.written,
+                unchanged(&counts),
+                counts.conflicted,
+                counts.failed,
+                counts.skipped
             );
         }
         complete(&counts)
@@ -216,8 +279,13 @@ impl ApplyReport {
 
 /// The report's sections, in order: title, marker and colour. Written changes carry the plan's
 /// marker of their action (`+`, `~`, `-`, ...), so the report reads like the plan.
-const SECTIONS: [(&str, Option<&str>, AnsiColor); 4] = [
+const SECTIONS: [(&str, Option<&str>, AnsiColor); 5] = [
     ("Written:", None, AnsiColor::Green),
+    (
+        "Unchanged (Consul already held what the files say):",
+        Some("="),
+        AnsiColor::Green,
+    ),
     (
         "Conflicted (changed by someone else since the plan; nothing was written to them):",
         Some("!"),
@@ -231,10 +299,15 @@ impl Status {
     /// The index of the status's section in [`SECTIONS`].
     fn section(&self) -> usize {
         match self {
-            Self::Written { .. } => 0,
-            Self::Conflicted { .. } => 1,
-            Self::Failed { .. } => 2,
-            Self::Skipped { .. } => 3,
+            Self::Written {
+                unchanged: false, ..
+            } => 0,
+            Self::Written {
+                unchanged: true, ..
+            } => 1,
+            Self::Conflicted { .. } => 2,
+            Self::Failed { .. } => 3,
+            Self::Skipped { .. } => 4,
         }
     }
 }
@@ -276,8 +349,22 @@ fn complete(counts: &Counts) -> String {
             peerings(counts.reestablished)
         ));
     }
+    if counts.unchanged > 0 {
+        line.push_str(&format!(
+            ", {} unchanged (already as the files say)",
+            counts.unchanged
+        ));
+    }
     line.push('.');
     line
+}
+
+/// ` (2 of them unchanged)`, when some writes changed nothing.
+fn unchanged(counts: &Counts) -> String {
+    match counts.unchanged {
+        0 => String::new(),
+        n => format!(" ({n} of them unchanged)"),
+    }
 }
 
 fn peerings(n: usize) -> String {
@@ -320,7 +407,35 @@ mod tests {
     }
 
     fn written() -> Status {
-        Status::Written { note: None }
+        Status::Written {
+            note: None,
+            unchanged: false,
+        }
+    }
+
+    #[test]
+    fn a_write_that_changed_nothing_is_reported_unchanged_not_written() {
+        let unchanged = Status::of(Ok(Done::Unchanged("Consul already held it".into())));
+        let report = ApplyReport {
+            outcomes: vec![
+                outcome(Action::Create, "service-defaults/a", written()),
+                outcome(Action::Update, "service-defaults/b", unchanged),
+            ],
+        };
+        let counts = report.counts();
+        assert_eq!(
+            (counts.created, counts.updated, counts.unchanged),
+            (1, 0, 1)
+        );
+        let text = rendered(&report);
+        assert!(
+            text.contains("  = cluster-01: service-defaults/b unchanged (Consul already held it)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Apply complete: 1 created, 0 updated, 0 deleted, 1 unchanged"),
+            "{text}"
+        );
     }
 
     fn rendered(report: &ApplyReport) -> String {

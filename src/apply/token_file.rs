@@ -32,6 +32,7 @@ pub(super) async fn read(root: &Path, relative: &str) -> Result<Secret, Failure>
             .await
             .map_err(|error| problem(error.to_string()))?,
     );
+    crate::consul::warn_if_readable_by_others(&path, "peering token file");
     let text = std::str::from_utf8(&bytes).map_err(|_| problem("it is not text".into()))?;
     let token = Secret::new(text);
     if token.is_empty() {

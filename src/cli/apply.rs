@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::bail;
 
@@ -32,13 +33,20 @@ pub(super) struct Args {
     concurrency: u16,
     #[command(flatten)]
     allow: plan::Allow,
+    #[command(flatten)]
+    time_limit: plan::TimeLimit,
     /// With a PLANFILE: the workspace folder to check it against, when it is not where the plan
     /// file says (relative to the plan file's folder, as saved)
     #[arg(long, value_name = "DIR")]
     workspace: Option<PathBuf>,
 }
 
+/// How long writes under way may take to get their answer after Ctrl-C or SIGTERM, before
+/// they are abandoned (reported as "may or may not have been written").
+const GRACE: Duration = Duration::from_secs(3);
+
 pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let mut deadline = args.time_limit.start();
     let ready = if args.target.is_file() {
         if args.allow.is_set() {
             bail!(
@@ -46,14 +54,14 @@ pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
                  belong on `meshplan plan`"
             );
         }
-        from_saved_plan(&args.target, args).await?
+        from_saved_plan(&args.target, args, &deadline).await?
     } else {
         if args.workspace.is_some() {
             bail!(
                 "`--workspace` goes with a saved plan; give the workspace folder as the argument"
             );
         }
-        from_workspace(args).await?
+        from_workspace(args, &mut deadline).await?
     };
     let Some(Ready {
         plan,
@@ -68,7 +76,16 @@ pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let interrupt = Interrupt::new();
-    let ctrl_c = interrupt.trigger_on_ctrl_c();
+    let signals = interrupt.stop_on_signals(GRACE)?;
+    let time_limit = {
+        let interrupt = interrupt.clone();
+        let at = deadline.at;
+        tokio::spawn(async move {
+            tokio::time::sleep_until(at).await;
+            tracing::warn!("the time limit (`--timeout`) ran out: stopping");
+            interrupt.time_out();
+        })
+    };
     let options = ApplyOptions {
         concurrency: usize::from(args.concurrency),
         progress: true,
@@ -76,7 +93,8 @@ pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
         ..ApplyOptions::default()
     };
     let report = apply::apply(&plan, &clients, &options, &root).await;
-    ctrl_c.abort();
+    signals.abort();
+    time_limit.abort();
     let mut stdout = anstream::stdout();
     report.render(&mut stdout, true)?;
     Ok(if report.is_success() {
@@ -95,9 +113,13 @@ struct Ready {
 }
 
 /// Plans the workspace, shows the plan and asks for confirmation unless `--auto-approve`.
-async fn from_workspace(args: &Args) -> anyhow::Result<Option<Ready>> {
+async fn from_workspace(
+    args: &Args,
+    deadline: &mut plan::Deadline,
+) -> anyhow::Result<Option<Ready>> {
     let options = args.allow.options();
-    let Some(planned) = plan::make(&args.target, &args.clusters, &options).await? else {
+    let planned = plan::make(&args.target, &args.clusters, &options, deadline, false).await?;
+    let Some(planned) = planned else {
         return Ok(None);
     };
     let plan = planned.plan;
@@ -108,10 +130,12 @@ async fn from_workspace(args: &Args) -> anyhow::Result<Option<Ready>> {
         if plan::refused(&plan)? {
             return Ok(None);
         }
+        let asked = tokio::time::Instant::now();
         if !args.auto_approve && !confirmed()? {
             writeln!(anstream::stderr(), "Apply cancelled; nothing was written.")?;
             return Ok(None);
         }
+        deadline.pause(asked.elapsed());
     }
     Ok(Some(Ready {
         plan,
@@ -140,7 +164,11 @@ fn confirmed() -> anyhow::Result<bool> {
 
 /// Reads a saved plan and checks that neither the workspace files nor any object the plan
 /// touches changed since it was made; otherwise the plan is refused whole.
-async fn from_saved_plan(path: &Path, args: &Args) -> anyhow::Result<Option<Ready>> {
+async fn from_saved_plan(
+    path: &Path,
+    args: &Args,
+    deadline: &plan::Deadline,
+) -> anyhow::Result<Option<Ready>> {
     let saved = SavedPlan::read(path)?;
     let only = &args.clusters;
     if !only.is_empty() && only != &saved.clusters {
@@ -169,10 +197,16 @@ async fn from_saved_plan(path: &Path, args: &Args) -> anyhow::Result<Option<Read
         );
     }
     let selection = clusters::select(&desired, &saved.clusters)?;
-    let clients: BTreeMap<String, Client> = clusters::clients(&desired, &selection.reading)?
+    let clients: BTreeMap<String, Client> = deadline
+        .clients(&desired, &selection.reading)?
         .into_iter()
         .collect();
-    if let Err(stale) = apply::check_fresh(&saved.plan, &clients).await {
+    let fresh = deadline
+        .bound("reading what the plan touches", async {
+            Ok(apply::check_fresh(&saved.plan, &clients).await)
+        })
+        .await?;
+    if let Err(stale) = fresh {
         let mut stderr = anstream::stderr();
         writeln!(
             stderr,
@@ -188,7 +222,7 @@ async fn from_saved_plan(path: &Path, args: &Args) -> anyhow::Result<Option<Read
         return Ok(None);
     }
     let root = desired.root.clone();
-    let fresh = plan::make_from(desired, &saved.clusters, &saved.options).await?;
+    let fresh = plan::make_from(desired, &saved.clusters, &saved.options, deadline).await?;
     let mut problems = moved_datacenters(&saved.datacenters, &fresh.live);
     problems.extend(crate::plan::beyond(&saved.plan, &fresh.plan));
     problems.extend(fresh.plan.refusals());

@@ -42,7 +42,23 @@ pub(super) struct LogArgs {
 pub(super) fn init(args: &LogArgs, daemon: bool) {
     let filter = match std::env::var_os("RUST_LOG") {
         Some(_) => EnvFilter::from_default_env(),
-        None => EnvFilter::default().add_directive(level(args, daemon).into()),
+        // The TLS verifier logs each failed handshake as an error of its own; meshplan reports
+        // the failure once, with a hint, so its lines are kept for `-v` and `RUST_LOG`.
+        None => {
+            let level = level(args, daemon);
+            let verifier = if level >= LevelFilter::DEBUG {
+                level
+            } else {
+                LevelFilter::OFF
+            };
+            EnvFilter::default()
+                .add_directive(level.into())
+                .add_directive(
+                    format!("rustls_platform_verifier={verifier}")
+                        .parse()
+                        .expect("a valid directive"),
+                )
+        }
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

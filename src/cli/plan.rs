@@ -3,8 +3,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::bail;
+use tokio::time::Instant;
 
 use super::saved::SavedPlan;
 use super::{Format, WorkspaceArg, clusters, validate};
@@ -32,6 +34,94 @@ pub(super) struct Args {
     clusters: Vec<String>,
     #[command(flatten)]
     allow: Allow,
+    #[command(flatten)]
+    time_limit: TimeLimit,
+}
+
+/// `--timeout`: how long a command may talk to Consul in all; `plan` and `apply` take it.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub(super) struct TimeLimit {
+    /// Give up after this long in all (90s, 10m, 1h30m): reading stops with an error, apply
+    /// stops and reports (writes still waiting for an answer are reported as "may or may not
+    /// have been written"). Each request may take at most a quarter of it (at most 30s)
+    #[arg(
+        long = "timeout",
+        value_name = "DURATION",
+        default_value = "10m",
+        value_parser = parse_duration
+    )]
+    timeout: Duration,
+}
+
+impl TimeLimit {
+    /// The deadline, counted from now.
+    pub(super) fn start(self) -> Deadline {
+        Deadline {
+            limit: self.timeout,
+            at: Instant::now() + self.timeout,
+        }
+    }
+}
+
+/// When a command must be done talking to Consul.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Deadline {
+    limit: Duration,
+    pub at: Instant,
+}
+
+impl Deadline {
+    /// Moves the deadline by `paused`: time spent waiting for the user does not count.
+    pub(super) fn pause(&mut self, paused: Duration) {
+        self.at += paused;
+    }
+
+    /// Runs `work`, or fails saying which `what` did not finish in time.
+    ///
+    /// # Errors
+    /// `work`'s error, or the time limit running out.
+    pub(super) async fn bound<T>(
+        &self,
+        what: &str,
+        work: impl Future<Output = anyhow::Result<T>>,
+    ) -> anyhow::Result<T> {
+        match tokio::time::timeout_at(self.at, work).await {
+            Ok(result) => result,
+            Err(_) => bail!(
+                "{what} did not finish within the time limit ({:?}, `--timeout`): a cluster is \
+                 slow or does not answer; run with -v to see the requests",
+                self.limit
+            ),
+        }
+    }
+
+    /// A client for each cluster in `names`, each request bounded by the time limit.
+    ///
+    /// # Errors
+    /// As [`clusters::clients`].
+    pub(super) fn clients(
+        &self,
+        desired: &Desired,
+        names: &std::collections::BTreeSet<String>,
+    ) -> anyhow::Result<Vec<(String, Client)>> {
+        let options = crate::consul::ClientOptions::default();
+        Ok(clusters::clients(desired, names)?
+            .into_iter()
+            .map(|(name, client)| (name, client.within(self.limit, &options)))
+            .collect())
+    }
+}
+
+/// `90s`, `10m`, `1h30m`: a Go duration, as Consul's own settings are written.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    match crate::model::normalize::parse_go_duration(text) {
+        Some(nanos) if nanos > 0 => u64::try_from(nanos)
+            .map(Duration::from_nanos)
+            .map_err(|_| format!("`{text}` is too long")),
+        _ => Err(format!(
+            "`{text}` is not a duration such as 90s, 10m or 1h30m"
+        )),
+    }
 }
 
 /// What a plan may do beyond the default ownership rules; `plan` and `apply DIR` take these.
@@ -70,17 +160,22 @@ pub(super) struct Planned {
 
 pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let options = args.allow.options();
-    let desired = match workspace::load(&args.workspace.dir) {
-        Ok(desired) => desired,
-        Err(failure) => {
-            validate::report_failure(&failure, args.format == Format::Json)?;
-            return Ok(ExitCode::FAILURE);
-        }
+    let deadline = args.time_limit.start();
+    let json = args.format == Format::Json;
+    let planned = make(
+        &args.workspace.dir,
+        &args.clusters,
+        &options,
+        &deadline,
+        json,
+    )
+    .await?;
+    let Some(planned) = planned else {
+        return Ok(ExitCode::FAILURE);
     };
     if let Some(out) = &args.out {
-        refuse_inside_cluster_folder(out, &desired)?;
+        refuse_inside_cluster_folder(out, &planned.desired)?;
     }
-    let planned = make_from(desired, &args.clusters, &options).await?;
     let plan = &planned.plan;
     print(plan, args.format)?;
     if refused(plan)? {
@@ -187,7 +282,7 @@ fn refuse_inside_cluster_folder(out: &Path, desired: &Desired) -> anyhow::Result
 }
 
 /// Loads the workspace in `dir`, reads its clusters and plans. `None` when the workspace has
-/// problems (they are printed).
+/// problems (they are printed, as JSON diagnostics when `json`).
 ///
 /// Loading the files is CPU work and reading the clusters is waiting on the network, so both
 /// run at once: the clusters the workspace file declares are read while the entry files load.
@@ -201,10 +296,12 @@ pub(super) async fn make(
     dir: &Path,
     only: &[String],
     options: &plan::Options,
+    deadline: &Deadline,
+    json: bool,
 ) -> anyhow::Result<Option<Planned>> {
     let early = workspace::load_clusters(dir).and_then(|declared| {
         let selection = clusters::select(&declared, only).ok()?;
-        let clients = clusters::clients(&declared, &selection.reading).ok()?;
+        let clients = deadline.clients(&declared, &selection.reading).ok()?;
         Some(tokio::spawn(async move {
             let read = refresh::read(&clients, &declared).await;
             (declared, clients, read)
@@ -221,12 +318,13 @@ pub(super) async fn make(
             if let Some(early) = early {
                 early.abort();
             }
-            validate::print_failure(&failure)?;
+            validate::report_failure(&failure, json)?;
             return Ok(None);
         }
     };
     if let Some(early) = early {
-        let (declared, clients, read) = match early.await {
+        let early = deadline.bound("reading the clusters", async { Ok(early.await) });
+        let (declared, clients, read) = match early.await? {
             Ok(done) => done,
             Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
         };
@@ -235,11 +333,12 @@ pub(super) async fn make(
             && read.lists_every_kind_of(&desired);
         if same {
             let selection = clusters::select(&desired, only)?;
-            let live = read.finish(&desired)?;
+            let mut live = read.finish(&desired)?;
+            refresh::read_filtered_out(&mut live, &clients, &desired).await?;
             return planned(desired, &selection, live, clients, options).map(Some);
         }
     }
-    make_from(desired, only, options).await.map(Some)
+    make_from(desired, only, options, deadline).await.map(Some)
 }
 
 /// Reads the clusters of `desired` (those `only` selects and their peers) and plans.
@@ -250,10 +349,15 @@ pub(super) async fn make_from(
     desired: Desired,
     only: &[String],
     options: &plan::Options,
+    deadline: &Deadline,
 ) -> anyhow::Result<Planned> {
     let selection = clusters::select(&desired, only)?;
-    let clients = clusters::clients(&desired, &selection.reading)?;
-    let live = refresh::refresh(&clients, &desired).await?;
+    let clients = deadline.clients(&desired, &selection.reading)?;
+    let live = deadline
+        .bound("reading the clusters", async {
+            Ok(refresh::refresh(&clients, &desired).await?)
+        })
+        .await?;
     planned(desired, &selection, live, clients, options)
 }
 

@@ -12,6 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use breaker::Breaker;
+
 use reqwest::header::{CONTENT_TYPE, HeaderName};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -69,7 +71,10 @@ pub struct Client {
     /// `CONSUL_NAMESPACE`: the namespace of requests that name none (Enterprise).
     namespace: Option<String>,
     retry: RetryPolicy,
+    /// Replaces the client's request timeout when set ([`Client::within`]).
+    request_timeout: Option<Duration>,
     requests: Arc<AtomicU64>,
+    breaker: Arc<Breaker>,
 }
 
 impl Client {
@@ -126,8 +131,18 @@ impl Client {
             partition,
             namespace,
             retry: options.retry,
+            request_timeout: None,
             requests: Arc::new(AtomicU64::new(0)),
+            breaker: Arc::new(Breaker::default()),
         })
+    }
+
+    /// This client for a command that must be over within `total`: each request may take at
+    /// most a quarter of it (and never more than the client's own timeout), so that an agent
+    /// that stops answering is found out, and its breaker opened, while time is left to report.
+    pub fn within(mut self, total: Duration, options: &ClientOptions) -> Self {
+        self.request_timeout = Some(options.request_timeout.min(total / 4));
+        self
     }
 
     /// The cluster's name in the workspace.
@@ -177,12 +192,22 @@ impl Client {
     }
 
     async fn attempt(&self, request: &Request, url: &Url, path: &str) -> Result<Reply, Error> {
+        if let Some(failures) = self.breaker.open() {
+            return Err(Error::Unanswered {
+                cluster: self.cluster.clone(),
+                method: request.method.clone(),
+                path: path.to_owned(),
+                address: self.address.to_string(),
+                failures,
+                last: self.breaker.last_failure(),
+            });
+        }
         self.requests.fetch_add(1, Ordering::Relaxed);
         let mut builder = self.http.request(request.method.clone(), url.clone());
         if let Some(token) = &self.token {
             builder = builder.header(TOKEN_HEADER, token.header.clone());
         }
-        if let Some(timeout) = request.timeout {
+        if let Some(timeout) = request.timeout.or(self.request_timeout) {
             builder = builder.timeout(timeout);
         }
         if let Some(body) = &request.body {
@@ -194,8 +219,9 @@ impl Client {
         let started = std::time::Instant::now();
         let response = builder.send().await.map_err(|err| {
             tracing::debug!(cluster = %self.cluster, method = %request.method, path, "no response");
-            transport_error(err)
+            self.count_failure(transport_error(err))
         })?;
+        self.breaker.answered();
         let status = response.status();
         tracing::debug!(
             cluster = %self.cluster,
@@ -210,8 +236,18 @@ impl Client {
             .get("x-consul-index")
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.parse().ok());
+        let filtered = response
+            .headers()
+            .get("x-consul-results-filtered-by-acls")
+            .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"true"));
         // A reply may hold a peering token: keep the copy we own wiped on drop.
-        let body = Zeroizing::new(response.bytes().await.map_err(transport_error)?.to_vec());
+        let body = Zeroizing::new(
+            response
+                .bytes()
+                .await
+                .map_err(|err| self.count_failure(transport_error(err)))?
+                .to_vec(),
+        );
         if !status.is_success() {
             return Err(self.status_error(request, path, status, &body));
         }
@@ -219,8 +255,28 @@ impl Client {
             method: request.method.clone(),
             path: path.to_owned(),
             index,
+            filtered,
             body,
         })
+    }
+
+    /// Counts a timeout or a refused connection towards the breaker; returns `error`.
+    fn count_failure(&self, error: Error) -> Error {
+        if let Error::Transport {
+            failure: TransportFailure::Timeout | TransportFailure::Connect,
+            ..
+        } = &error
+            && let Some(failures) = self.breaker.failed_with(error.to_string())
+        {
+            tracing::warn!(
+                cluster = %self.cluster,
+                address = %self.address,
+                failures,
+                "the agent stopped answering: no more requests are sent to it for {}s",
+                breaker::COOL_DOWN.as_secs()
+            );
+        }
+        error
     }
 
     fn url(&self, request: &Request) -> Url {
@@ -476,6 +532,7 @@ impl fmt::Debug for Client {
             .field("partition", &self.partition)
             .field("namespace", &self.namespace)
             .field("retry", &self.retry)
+            .field("request_timeout", &self.request_timeout)
             .field("requests_sent", &self.requests_sent())
             .finish_non_exhaustive()
     }
@@ -536,6 +593,12 @@ impl Request {
     pub(crate) fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
+    }
+
+    /// `?consistent`: the leader confirms it still leads before answering, so that a read right
+    /// after a leader change cannot miss the last writes (consul-api.md §4).
+    pub(crate) fn consistent(self) -> Self {
+        self.query("consistent", "")
     }
 
     pub(crate) fn query(mut self, key: &'static str, value: impl Into<String>) -> Self {
@@ -602,8 +665,12 @@ pub(crate) struct Reply {
     method: Method,
     path: String,
     pub(crate) index: Option<u64>,
+    /// Whether Consul left out results the token may not read
+    /// (`X-Consul-Results-Filtered-By-ACLs`): a list, then, is not everything there is.
+    pub(crate) filtered: bool,
     pub(crate) body: Zeroizing<Vec<u8>>,
 }
 
+mod breaker;
 #[cfg(test)]
 mod tests;

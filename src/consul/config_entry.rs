@@ -1,6 +1,9 @@
 //! Config entry calls (consul-api.md §2): list a kind, read one, and check-and-set write and
 //! delete.
 //!
+//! Reads are `?consistent`: right after a leader change a default-mode read can miss the last
+//! writes, and a plan made from it would show changes that are already made.
+//!
 //! Writes and deletes always carry `?cas=`: `0` creates only if absent, `N` changes only the
 //! entry whose ModifyIndex is still `N`. A refusal is `Ok(false)`, not an error. They are never
 //! resent: a resent CAS write whose first attempt succeeded would be refused and look like a
@@ -132,6 +135,19 @@ impl Client {
         kind: &str,
         across_namespaces: bool,
     ) -> Result<EntryList, Error> {
+        Ok(self.list_entries_seen(kind, across_namespaces).await?.0)
+    }
+
+    /// [`Client::list_entries_in`], and whether Consul left out entries the token may not read
+    /// (it filters lists by ACLs instead of refusing them).
+    ///
+    /// # Errors
+    /// As for [`Client::list_entries`].
+    pub async fn list_entries_seen(
+        &self,
+        kind: &str,
+        across_namespaces: bool,
+    ) -> Result<(EntryList, bool), Error> {
         // Entries declared in namespaces mean Enterprise, whatever the settings say.
         let namespace = if across_namespaces {
             Namespace::Named("*".to_owned())
@@ -139,12 +155,13 @@ impl Client {
             Namespace::All
         };
         let request = Request::get(&["config", kind], entry_access(kind, "*", false))
+            .consistent()
             .partitioned()
             .namespace(namespace);
         let reply = self.execute(request).await?;
         let entries = entry_list(kind, &reply.body)
             .map_err(|err| self.decode_error(&reply, err.to_string()))?;
-        Ok((entries, reply.index.unwrap_or_default()))
+        Ok(((entries, reply.index.unwrap_or_default()), reply.filtered))
     }
 
     /// `GET /v1/config/:kind/:name`; `None` when there is no such entry (404).
@@ -162,6 +179,7 @@ impl Client {
     pub async fn read_entry_at(&self, key: &EntryKey) -> Result<Option<LiveEntry>, Error> {
         let (kind, name) = (key.kind.as_str(), key.name.as_str());
         let request = Request::get(&["config", kind, name], entry_access(kind, name, false))
+            .consistent()
             .in_partition(key.partition.as_deref())
             .namespace(Namespace::of_entry(key.namespace.as_deref()));
         match self.execute(request).await {

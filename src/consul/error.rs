@@ -52,6 +52,24 @@ pub enum Error {
         hint: Option<String>,
     },
 
+    /// Not sent: the cluster's agent stopped answering (several requests in a row timed out or
+    /// could not connect), so requests to it are refused here for a while instead of each
+    /// waiting out its own timeout.
+    #[error(
+        "cluster {cluster:?}: {method} {path}: not sent: the agent at {address} stopped \
+         answering ({failures} requests in a row timed out or could not connect); the last \
+         failure:\n{last}"
+    )]
+    Unanswered {
+        cluster: String,
+        method: Method,
+        path: String,
+        address: String,
+        failures: u32,
+        /// The last failure counted, as reported (with its hint, if it has one).
+        last: String,
+    },
+
     /// Consul answered with success but a body this client cannot read.
     #[error("cluster {cluster:?}: {method} {path}: unexpected response: {reason}")]
     Decode {
@@ -175,6 +193,7 @@ impl Error {
             Self::Config { cluster, .. }
             | Self::Transport { cluster, .. }
             | Self::Status { cluster, .. }
+            | Self::Unanswered { cluster, .. }
             | Self::Decode { cluster, .. } => cluster,
         }
     }
@@ -208,8 +227,42 @@ impl Error {
                 500 => !is_unknown_kind_message(message),
                 _ => false,
             },
-            Self::Config { .. } | Self::Decode { .. } => false,
+            Self::Config { .. } | Self::Decode { .. } | Self::Unanswered { .. } => false,
         }
+    }
+
+    /// Whether a write that failed with this error may nevertheless have been made: the request
+    /// may have reached Consul (no answer came, or a 5xx came, which Consul also sends after
+    /// a write it committed but could not confirm, and which a proxy in between sends for
+    /// anything), unless Consul's message says it stopped before acting. A success status
+    /// whose body cannot be read counts too: Consul acted.
+    pub fn write_may_have_landed(&self) -> bool {
+        match self {
+            Self::Transport { failure, .. } => *failure != TransportFailure::Connect,
+            Self::Status {
+                status, message, ..
+            } => *status >= 500 && !refused_before_acting(message),
+            Self::Decode { .. } => true,
+            Self::Config { .. } | Self::Unanswered { .. } => false,
+        }
+    }
+
+    /// Whether resending a write that failed with this error cannot make it twice: no
+    /// connection was made, a rate limit refused it (429), or Consul's message says it stopped
+    /// before acting. The only resend allowed for calls that are not idempotent.
+    pub fn safe_to_resend_write(&self) -> bool {
+        match self {
+            Self::Status { status: 429, .. } => true,
+            Self::Transport { .. } | Self::Status { .. } => {
+                self.is_transient() && !self.write_may_have_landed()
+            }
+            Self::Config { .. } | Self::Decode { .. } | Self::Unanswered { .. } => false,
+        }
+    }
+
+    /// Whether the request was not sent because the cluster stopped answering.
+    pub fn is_unanswered(&self) -> bool {
+        matches!(self, Self::Unanswered { .. })
     }
 
     /// Whether Consul refused a config entry kind it does not know (an older version, or an
@@ -222,6 +275,20 @@ impl Error {
 
 fn is_unknown_kind_message(message: &str) -> bool {
     message.contains("invalid config entry kind")
+}
+
+/// Consul's 500 messages that are sent before anything is written (consul-api.md §1.8, §1.10):
+/// an unknown kind, no leader to write through, a Connect CA not ready to sign peering tokens.
+const REFUSED_BEFORE_ACTING: [&str; 3] = [
+    "invalid config entry kind",
+    "No cluster leader",
+    "CA has not finished initializing",
+];
+
+fn refused_before_acting(message: &str) -> bool {
+    REFUSED_BEFORE_ACTING
+        .iter()
+        .any(|refusal| message.contains(refusal))
 }
 
 #[cfg(test)]
@@ -238,6 +305,51 @@ mod tests {
             reason: reason.into(),
         }
         .to_string()
+    }
+
+    fn status(status: u16, message: &str) -> Error {
+        Error::Status {
+            cluster: "c".into(),
+            method: Method::PUT,
+            path: "/v1/config?cas=0".into(),
+            status,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    fn failed(failure: TransportFailure) -> Error {
+        Error::Transport {
+            cluster: "c".into(),
+            method: Method::POST,
+            path: "/v1/peering/token".into(),
+            address: "http://127.0.0.1:8500".into(),
+            failure,
+            reason: "x".into(),
+        }
+    }
+
+    #[test]
+    fn a_5xx_on_a_write_is_ambiguous_unless_consul_says_it_did_nothing() {
+        assert!(status(500, "timed out enqueuing operation").write_may_have_landed());
+        assert!(status(502, "Bad Gateway").write_may_have_landed());
+        assert!(!status(500, "No cluster leader").write_may_have_landed());
+        assert!(!status(429, "rate limited").write_may_have_landed());
+        assert!(!status(400, "bad request").write_may_have_landed());
+        assert!(failed(TransportFailure::Other).write_may_have_landed());
+        assert!(failed(TransportFailure::Timeout).write_may_have_landed());
+        assert!(!failed(TransportFailure::Connect).write_may_have_landed());
+    }
+
+    #[test]
+    fn a_write_is_resent_only_when_it_cannot_have_landed() {
+        assert!(failed(TransportFailure::Connect).safe_to_resend_write());
+        assert!(status(429, "rate limited").safe_to_resend_write());
+        assert!(status(500, "CA has not finished initializing").safe_to_resend_write());
+        assert!(!failed(TransportFailure::Other).safe_to_resend_write());
+        assert!(!failed(TransportFailure::Timeout).safe_to_resend_write());
+        assert!(!status(500, "boom").safe_to_resend_write());
+        assert!(!status(403, "Permission denied").safe_to_resend_write());
     }
 
     #[test]

@@ -47,6 +47,7 @@ pub use peering::{Establish, GenerateToken, PeeringWire, RemoteWire, StreamStatu
 pub use refresh::{RefreshError, RefreshFailure, kinds_to_list, refresh};
 pub use retry::RetryPolicy;
 pub use session::SessionSpec;
+pub(crate) use token::warn_if_readable_by_others;
 
 /// Decoders of Consul's response bodies, each what the matching [`Client`] call does with the
 /// body of a successful reply; public so that they can be fuzzed without an agent.

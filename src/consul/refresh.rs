@@ -120,7 +120,53 @@ pub async fn refresh(
     clients: &[(String, Client)],
     desired: &Desired,
 ) -> Result<Live, RefreshError> {
-    read(clients, desired).await.finish(desired)
+    let mut live = read(clients, desired).await.finish(desired)?;
+    read_filtered_out(&mut live, clients, desired).await?;
+    Ok(live)
+}
+
+/// Reads, one by one, the entries the files declare that a list filtered by the token's ACLs
+/// left out ([`LiveCluster::filtered`]): Consul drops what a token may not read from a list
+/// without a word, and planning from such a list would create what exists. Each read finds the
+/// entry, finds none, or fails with 403 and the permission the token lacks.
+///
+/// # Errors
+/// Every cluster where such a read failed, in cluster name order.
+pub async fn read_filtered_out(
+    live: &mut Live,
+    clients: &[(String, Client)],
+    desired: &Desired,
+) -> Result<(), RefreshError> {
+    let mut failures = Vec::new();
+    for (name, client) in clients {
+        let (Some(cluster), Some(declared)) =
+            (live.clusters.get_mut(name), desired.entries.get(name))
+        else {
+            continue;
+        };
+        let missing: Vec<&EntryKey> = declared
+            .keys()
+            .filter(|key| cluster.filtered.contains(&key.kind))
+            .filter(|key| !cluster.entries.contains_key(*key))
+            .collect();
+        for key in missing {
+            match client.read_entry_at(key).await {
+                Ok(Some(entry)) => {
+                    cluster.entries.insert(key.clone(), entry);
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    failures.push(error.into());
+                    break;
+                }
+            }
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(RefreshError { failures })
+    }
 }
 
 /// Every cluster read, before the kinds the files declare are checked against what each agent
@@ -308,7 +354,10 @@ async fn refresh_cluster(
         peerings: peerings.into_iter().map(|p| (p.name.clone(), p)).collect(),
         ..LiveCluster::default()
     };
-    for (kind, (entries, _index)) in lists {
+    for (kind, ((entries, _index), filtered)) in lists {
+        if filtered {
+            cluster.filtered.insert(kind.clone());
+        }
         cluster.kinds.insert(kind);
         cluster.entries.extend(entries);
     }
@@ -324,13 +373,16 @@ async fn refresh_cluster(
 }
 
 /// Lists every kind concurrently; kinds the agent does not know are left out.
-async fn list_kinds(client: &Client, listing: Listing) -> Result<Vec<(String, EntryList)>, Error> {
+async fn list_kinds(
+    client: &Client,
+    listing: Listing,
+) -> Result<Vec<(String, (EntryList, bool))>, Error> {
     let mut tasks = JoinSet::new();
     let across = listing.across_namespaces;
     for kind in listing.kinds {
         let client = client.clone();
         tasks.spawn(async move {
-            let listed = client.list_entries_in(&kind, across).await;
+            let listed = client.list_entries_seen(&kind, across).await;
             (kind, listed)
         });
     }

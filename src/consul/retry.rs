@@ -1,7 +1,8 @@
 //! Retries with jittered exponential backoff, for idempotent calls only.
 //!
 //! Reads (every GET) and `DELETE /v1/peering/:name`, which Consul documents as idempotent, are
-//! resent on a transient failure ([`Error::is_transient`]). Writes are never resent here:
+//! resent on a transient failure ([`Error::is_transient`]). Other writes are resent only when
+//! they cannot have reached Consul ([`Error::safe_to_resend_write`], with [`RetryPolicy::run_when`]):
 //! establish consumes a single-use secret, generate-token invalidates the previous token, and a
 //! check-and-set write whose first attempt succeeded would come back `false` and look like a
 //! conflict. After an ambiguous write failure the caller re-reads the object instead.
@@ -70,9 +71,26 @@ impl RetryPolicy {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
+        self.run_when(call, Error::is_transient).await
+    }
+
+    /// Runs `call` until it succeeds, fails with an error `when` does not hold for, or the
+    /// attempts run out.
+    ///
+    /// # Errors
+    /// The last attempt's error.
+    pub(crate) async fn run_when<T, F, Fut>(
+        &self,
+        call: F,
+        when: fn(&Error) -> bool,
+    ) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
         call.retry(self.backoff())
             .sleep(tokio::time::sleep)
-            .when(Error::is_transient)
+            .when(when)
             .await
     }
 }

@@ -87,7 +87,34 @@ fn from_consul_env(env: &Env) -> Result<Option<Token>, ConfigProblem> {
 fn read_token_file(path: &Path) -> Result<Secret, ConfigProblem> {
     let text = std::fs::read_to_string(path)
         .map_err(|error| ConfigProblem::read_file("token file", path, error))?;
+    warn_if_readable_by_others(path, "token file");
     Ok(Secret::new(Zeroizing::new(text).as_str()))
+}
+
+/// Warns, as ssh does for a private key, when a file holding a secret may be read by its
+/// group or by others; the run goes on. Names the file and its mode, never its content.
+pub(crate) fn warn_if_readable_by_others(path: &Path, what: &str) {
+    if let Some(mode) = open_mode(path) {
+        tracing::warn!(
+            "{what} `{}` is readable by others (mode {mode:04o}): anyone who can read it can use \
+             the token; restrict it with `chmod 600 {}`",
+            path.display(),
+            path.display()
+        );
+    }
+}
+
+/// The permission bits of `path` when its group or others may read or write it.
+#[cfg(unix)]
+fn open_mode(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o7777;
+    (mode & 0o077 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn open_mode(_path: &Path) -> Option<u32> {
+    None
 }
 
 #[cfg(test)]
@@ -164,6 +191,26 @@ mod tests {
         let token = token.expect("a token");
         assert!(token.header.is_sensitive());
         assert!(!format!("{:?}", token.header).contains("canary-secret"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_files_others_may_read_or_write_are_flagged() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("t");
+        std::fs::write(&file, "secret").expect("write token");
+        let chmod = |mode| {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).expect("chmod")
+        };
+        chmod(0o600);
+        assert_eq!(open_mode(&file), None);
+        chmod(0o400);
+        assert_eq!(open_mode(&file), None);
+        chmod(0o640);
+        assert_eq!(open_mode(&file), Some(0o640));
+        chmod(0o604);
+        assert_eq!(open_mode(&file), Some(0o604));
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub struct LiveCluster {
     pub entries: BTreeMap<EntryKey, LiveEntry>,
     /// The kinds that were listed. An entry of a kind not listed is unknown, not absent.
     pub kinds: BTreeSet<String>,
+    /// The listed kinds whose list Consul filtered by the token's ACLs: an entry of such a kind
+    /// missing from [`LiveCluster::entries`] may exist all the same.
+    pub filtered: BTreeSet<String>,
 }
 
 /// A config entry as Consul returned it.

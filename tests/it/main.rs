@@ -47,3 +47,5 @@ mod status;
 mod policy;
 // `meshplan import`: an estate made by hand, imported in three formats, adopted and applied.
 mod import;
+// Faults injected between meshplan and real agents: 5xx, 429, cut connections, an agent that never answers.
+mod faults;

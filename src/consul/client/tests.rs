@@ -163,7 +163,7 @@ async fn path_segments_are_percent_encoded_and_the_prefix_kept() {
     ));
     assert_eq!(
         request_lines(&received),
-        vec!["GET /consul/v1/config/service-defaults/a%20b%2Fc HTTP/1.1"]
+        vec!["GET /consul/v1/config/service-defaults/a%20b%2Fc?consistent= HTTP/1.1"]
     );
 }
 
@@ -403,6 +403,7 @@ async fn no_error_and_no_debug_output_ever_contains_the_token() {
             method: Method::GET,
             path: "/v1/peerings".into(),
             index: None,
+            filtered: false,
             body: Zeroizing::new(Vec::new()),
         },
         "bad".into(),
@@ -521,8 +522,8 @@ async fn a_ce_cluster_gets_no_namespace_or_partition_parameter() {
     assert_eq!(
         request_lines(&received),
         vec![
-            "GET /v1/config/service-intentions HTTP/1.1",
-            "GET /v1/config/service-intentions/web HTTP/1.1",
+            "GET /v1/config/service-intentions?consistent= HTTP/1.1",
+            "GET /v1/config/service-intentions/web?consistent= HTTP/1.1",
             "PUT /v1/config?cas=0 HTTP/1.1",
             "DELETE /v1/config/service-intentions/web?cas=3 HTTP/1.1",
         ]
@@ -562,9 +563,9 @@ async fn enterprise_entry_requests_name_the_entrys_namespace_and_partition() {
     assert_eq!(
         request_lines(&received),
         vec![
-            "GET /v1/config/service-intentions?partition=payments&ns=* HTTP/1.1",
-            "GET /v1/config/service-intentions/web?partition=payments&ns=default HTTP/1.1",
-            "GET /v1/config/service-intentions/web?partition=billing&ns=team-b HTTP/1.1",
+            "GET /v1/config/service-intentions?consistent=&partition=payments&ns=* HTTP/1.1",
+            "GET /v1/config/service-intentions/web?consistent=&partition=payments&ns=default HTTP/1.1",
+            "GET /v1/config/service-intentions/web?consistent=&partition=billing&ns=team-b HTTP/1.1",
             "PUT /v1/config?cas=5&partition=payments&ns=team-b HTTP/1.1",
             "DELETE /v1/config/service-intentions/web?cas=7&partition=payments&ns=default HTTP/1.1",
             "DELETE /v1/config/service-intentions/web?cas=8&partition=billing&ns=team-b HTTP/1.1",
@@ -588,8 +589,8 @@ async fn entries_declared_in_namespaces_are_listed_across_namespaces() {
     assert_eq!(
         request_lines(&received),
         vec![
-            "GET /v1/config/exported-services?ns=* HTTP/1.1",
-            "GET /v1/config/exported-services HTTP/1.1",
+            "GET /v1/config/exported-services?consistent=&ns=* HTTP/1.1",
+            "GET /v1/config/exported-services?consistent= HTTP/1.1",
         ]
     );
 }
@@ -630,4 +631,53 @@ async fn enterprise_peerings_are_partitioned_and_never_namespaced() {
         body_of(&received, 1),
         json!({"PeerName": "cluster-02", "Partition": "payments"})
     );
+}
+
+/// A server that accepts connections and never answers: a frozen agent.
+async fn frozen() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address").to_string();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    address
+}
+
+#[tokio::test]
+async fn a_frozen_agent_gets_no_more_requests_after_a_few_timeouts() {
+    let address = frozen().await;
+    let options = ClientOptions {
+        retry: RetryPolicy::immediate(4),
+        ..ClientOptions::default()
+    };
+    let client = Client::with_options(
+        &spec("c1", &address),
+        &canary_env(),
+        Path::new("/"),
+        options,
+    )
+    .expect("a client")
+    .within(Duration::from_millis(400), &options);
+    let started = std::time::Instant::now();
+    let first = client.list_peerings().await;
+    assert!(
+        matches!(first, Err(Error::Unanswered { failures: 3, .. })),
+        "{first:?}"
+    );
+    assert_eq!(client.requests_sent(), 3, "the fourth attempt is not sent");
+    let later = client.read_entry("service-defaults", "web").await;
+    assert!(matches!(later, Err(Error::Unanswered { .. })), "{later:?}");
+    assert_eq!(client.requests_sent(), 3);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "each request waited at most a quarter of the total: {:?}",
+        started.elapsed()
+    );
+    let text = later.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(text.contains("stopped answering"), "{text}");
 }

@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod consul;
+pub mod fault_proxy;
 pub mod http;
 pub mod proxy;
 
