@@ -1,11 +1,15 @@
-//! What the fuzz targets share: the checks (parse or load, then render every diagnostic) and
-//! the way one fuzz input becomes a workspace on disk.
+//! What the fuzz targets share: the checks (parse or load, then render every diagnostic; read
+//! a saved plan, then render it; decode a Consul response) and the way one fuzz input becomes a
+//! workspace on disk.
 //!
 //! A check "fails" only by panicking, which libFuzzer reports as a crash: that is the property
 //! under test. `assert!`s state what must hold besides not panicking.
 
 use std::path::{Component, Path, PathBuf};
 
+use meshplan::cli::saved::SavedPlan;
+use meshplan::consul::{self, AgentInfo};
+use meshplan::render;
 use meshplan::workspace::diagnostic::{Diagnostic, Sources, render_json, render_text};
 use meshplan::workspace::tree::{self, Format};
 use meshplan::workspace::{self, Failure};
@@ -50,6 +54,83 @@ pub fn check_load(root: &Path) {
     {
         assert!(!diagnostics.is_empty(), "load failed without a diagnostic");
         render(&diagnostics, &sources);
+    }
+}
+
+/// Reads `text` as a saved plan (what `show` and `apply PLANFILE` do first). A plan that reads
+/// must render as `show` renders it, in every format, and must read again once written back:
+/// meshplan reads every plan it writes.
+pub fn check_saved_plan(text: &str) {
+    let path = Path::new("plan.json");
+    let Ok(saved) = SavedPlan::parse(text, path) else {
+        return;
+    };
+    let mut out = Vec::new();
+    render::text::render(&saved.plan, &mut out, render::text::Options { color: false })
+        .expect("renders as text");
+    render::text::render(&saved.plan, &mut out, render::text::Options { color: true })
+        .expect("renders as coloured text");
+    render::markdown::render(&saved.plan, &mut out).expect("renders as markdown");
+    render::json::render(&saved.plan, &mut out).expect("renders as JSON");
+    let written = serde_json::to_string(&saved).expect("a saved plan serializes");
+    SavedPlan::parse(&written, path).expect("a saved plan reads back");
+}
+
+/// The Consul response decoders, in the order of the selector byte of `decode_consul` inputs.
+pub const DECODERS: [&str; 5] = [
+    "peering-list",
+    "peering-read",
+    "entry-list",
+    "entry-read",
+    "agent-self",
+];
+
+/// Config-entry kinds an entry list is decoded as (the kind only names the entries' keys).
+pub const KINDS: [&str; 5] = [
+    "service-intentions",
+    "exported-services",
+    "service-defaults",
+    "proxy-defaults",
+    "mesh",
+];
+
+/// Decodes `body` as the response `selector` picks ([`DECODERS`], then for entry lists the
+/// kind, [`KINDS`], from the byte's higher part), as the client does with a 200 reply's body.
+/// Errors are fine; decoded values are used as the planner uses them.
+pub fn check_consul(selector: u8, body: &[u8]) {
+    let decoder = usize::from(selector) % DECODERS.len();
+    let kind = KINDS[usize::from(selector) / DECODERS.len() % KINDS.len()];
+    match decoder {
+        0 => {
+            if let Ok(peerings) = consul::decode::peering_list(body) {
+                for peering in peerings {
+                    let _ = format!("{peering:?}");
+                }
+            }
+        }
+        1 => {
+            if let Ok(wire) = consul::decode::peering_read(body) {
+                let _ = format!("{:?}", wire.into_live());
+            }
+        }
+        2 => {
+            if let Ok(entries) = consul::decode::entry_list(kind, body) {
+                for (key, entry) in entries {
+                    assert_eq!(key.kind, kind, "an entry's key names the listed kind");
+                    serde_json::to_string(&entry.body).expect("an entry body serializes");
+                }
+            }
+        }
+        3 => {
+            if let Ok(entry) = consul::decode::entry_read(body) {
+                serde_json::to_string(&entry.body).expect("an entry body serializes");
+            }
+        }
+        _ => {
+            if let Ok(info) = AgentInfo::from_agent_self(body) {
+                assert_ne!(info.partition.as_deref(), Some(""), "an empty partition is none");
+            }
+        }
     }
 }
 

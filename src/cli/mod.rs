@@ -9,7 +9,7 @@ mod import;
 mod logging;
 pub(crate) mod plan;
 mod policy;
-mod saved;
+pub mod saved;
 mod schema;
 mod show;
 mod status;

@@ -17,7 +17,7 @@ use crate::plan::{FORMAT_VERSION, Options, Plan};
 
 /// The content of a saved plan file.
 #[derive(Debug, Serialize, Deserialize)]
-pub(super) struct SavedPlan {
+pub struct SavedPlan {
     /// The plan format's version; see `render::json`.
     pub format_version: u32,
     /// The workspace folder the plan was made from, relative to the folder of the plan file
@@ -97,7 +97,17 @@ impl SavedPlan {
     pub fn read(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read `{}`", path.display()))?;
-        let saved: Self = serde_json::from_str(&text)
+        Self::parse(&text, path)
+    }
+
+    /// Parses the text of a saved plan read from `path` (named in errors only). This is all
+    /// [`SavedPlan::read`] does after reading the file; it is public so that the parsing can be
+    /// fuzzed without files.
+    ///
+    /// # Errors
+    /// Text that is not a saved plan of a version this meshplan knows.
+    pub fn parse(text: &str, path: &Path) -> anyhow::Result<Self> {
+        let saved: Self = serde_json::from_str(text)
             .with_context(|| format!("`{}` is not a saved meshplan plan", path.display()))?;
         if saved.format_version != FORMAT_VERSION {
             bail!(

@@ -45,6 +45,25 @@ struct AgentConfigWire {
     partition: Option<String>,
 }
 
+impl AgentInfo {
+    /// Decodes the body of `GET /v1/agent/self`. Public, as the other body decoders in
+    /// [`crate::consul::decode`], so that what Consul may send can be fuzzed without an agent.
+    ///
+    /// # Errors
+    /// A body that is not JSON, or has no `Config.Datacenter` string.
+    pub fn from_agent_self(body: &[u8]) -> serde_json::Result<Self> {
+        let config = serde_json::from_slice::<AgentSelfWire>(body)?.config;
+        Ok(AgentInfo {
+            datacenter: config.datacenter,
+            version: config.version,
+            node_name: config.node_name,
+            server: config.server,
+            revision: config.revision,
+            partition: config.partition.filter(|p| !p.is_empty()),
+        })
+    }
+}
+
 impl Client {
     /// `GET /v1/status/leader`: the leader's `host:port`, `""` while there is none.
     ///
@@ -65,16 +84,8 @@ impl Client {
         let reply = self
             .execute(Request::get(&["agent", "self"], Access::AgentRead))
             .await?;
-        let wire: AgentSelfWire = self.decode(&reply)?;
-        let config = wire.config;
-        Ok(AgentInfo {
-            datacenter: config.datacenter,
-            version: config.version,
-            node_name: config.node_name,
-            server: config.server,
-            revision: config.revision,
-            partition: config.partition.filter(|p| !p.is_empty()),
-        })
+        AgentInfo::from_agent_self(&reply.body)
+            .map_err(|err| self.decode_error(&reply, err.to_string()))
     }
 
     /// `GET /v1/health/service/:service[?peer=]`: the service's instances with their node and

@@ -83,6 +83,28 @@ fn live_entry(body: Map<String, Value>) -> LiveEntry {
     }
 }
 
+/// Decodes the body of `GET /v1/config/:kind` (`null` when there are none): each entry with
+/// its key.
+///
+/// # Errors
+/// A body that is not JSON, or not a list of objects.
+pub fn entry_list(kind: &str, body: &[u8]) -> serde_json::Result<Vec<(EntryKey, LiveEntry)>> {
+    let bodies: Option<Vec<Map<String, Value>>> = serde_json::from_slice(body)?;
+    Ok(bodies
+        .unwrap_or_default()
+        .into_iter()
+        .map(|body| (entry_key(kind, &body), live_entry(body)))
+        .collect())
+}
+
+/// Decodes the body of `GET /v1/config/:kind/:name`.
+///
+/// # Errors
+/// A body that is not a JSON object.
+pub fn entry_read(body: &[u8]) -> serde_json::Result<LiveEntry> {
+    serde_json::from_slice(body).map(live_entry)
+}
+
 fn entry_access(kind: &str, name: &str, write: bool) -> Access {
     Access::Entry {
         kind: kind.to_owned(),
@@ -137,12 +159,8 @@ impl Client {
             .partitioned()
             .namespace(namespace);
         let reply = self.execute(request).await?;
-        let bodies: Option<Vec<Map<String, Value>>> = self.decode(&reply)?;
-        let entries = bodies
-            .unwrap_or_default()
-            .into_iter()
-            .map(|body| (entry_key(kind, &body), live_entry(body)))
-            .collect();
+        let entries = entry_list(kind, &reply.body)
+            .map_err(|err| self.decode_error(&reply, err.to_string()))?;
         Ok(((entries, reply.index.unwrap_or_default()), reply.filtered))
     }
 
@@ -165,7 +183,9 @@ impl Client {
             .in_partition(key.partition.as_deref())
             .namespace(Namespace::of_entry(key.namespace.as_deref()));
         match self.execute(request).await {
-            Ok(reply) => Ok(Some(live_entry(self.decode(&reply)?))),
+            Ok(reply) => entry_read(&reply.body)
+                .map(Some)
+                .map_err(|err| self.decode_error(&reply, err.to_string())),
             Err(err) if err.status() == Some(404) => Ok(None),
             Err(err) => Err(err),
         }

@@ -49,6 +49,13 @@ pub use retry::RetryPolicy;
 pub use session::SessionSpec;
 pub(crate) use token::warn_if_readable_by_others;
 
+/// Decoders of Consul's response bodies, each what the matching [`Client`] call does with the
+/// body of a successful reply; public so that they can be fuzzed without an agent.
+pub mod decode {
+    pub use super::config_entry::{entry_list, entry_read};
+    pub use super::peering::{peering_list, peering_read};
+}
+
 /// Names of Consul's client environment variables, for callers that document or check them.
 pub mod vars {
     pub use super::env::{

@@ -126,6 +126,27 @@ impl PeeringWire {
     }
 }
 
+/// Decodes the body of `GET /v1/peerings` (`null` when there are none).
+///
+/// # Errors
+/// A body that is not JSON, or not a list of peerings.
+pub fn peering_list(body: &[u8]) -> serde_json::Result<Vec<LivePeering>> {
+    let peerings: Option<Vec<PeeringWire>> = serde_json::from_slice(body)?;
+    Ok(peerings
+        .unwrap_or_default()
+        .into_iter()
+        .map(PeeringWire::into_live)
+        .collect())
+}
+
+/// Decodes the body of `GET /v1/peering/:name`.
+///
+/// # Errors
+/// A body that is not JSON, or not a peering.
+pub fn peering_read(body: &[u8]) -> serde_json::Result<PeeringWire> {
+    serde_json::from_slice(body)
+}
+
 #[derive(Deserialize)]
 struct TokenReply {
     #[serde(rename = "PeeringToken")]
@@ -141,12 +162,7 @@ impl Client {
     pub async fn list_peerings(&self) -> Result<Vec<LivePeering>, Error> {
         let request = Request::get(&["peerings"], Access::PeeringRead).partitioned();
         let reply = self.execute(request).await?;
-        let peerings: Option<Vec<PeeringWire>> = self.decode(&reply)?;
-        Ok(peerings
-            .unwrap_or_default()
-            .into_iter()
-            .map(PeeringWire::into_live)
-            .collect())
+        peering_list(&reply.body).map_err(|err| self.decode_error(&reply, err.to_string()))
     }
 
     /// `GET /v1/peering/:name`; `None` when there is no such peering (404). Always answered by
@@ -169,7 +185,9 @@ impl Client {
     pub async fn read_peering_wire(&self, name: &str) -> Result<Option<PeeringWire>, Error> {
         let request = Request::get(&["peering", name], Access::PeeringRead).partitioned();
         match self.execute(request).await {
-            Ok(reply) => Ok(Some(self.decode::<PeeringWire>(&reply)?)),
+            Ok(reply) => peering_read(&reply.body)
+                .map(Some)
+                .map_err(|err| self.decode_error(&reply, err.to_string())),
             Err(err) if err.status() == Some(404) => Ok(None),
             Err(err) => Err(err),
         }

@@ -10,10 +10,19 @@
 //!
 //! The property for [`workspace::load`]: it returns `Ok`, or `Err` with at least one diagnostic,
 //! and the diagnostics render as text (plain and coloured) and as JSON without panicking.
+//!
+//! The same mutations run on the other inputs meshplan does not write itself: saved plans
+//! (`plan --out`, read by `show` and `apply PLANFILE`) and Consul's response bodies (peering
+//! list and read, config-entry lists of several kinds and reads, agent self). Their seeds are
+//! real ones, kept in `fuzz/seeds/`. A saved plan edited so that it passes the checks `apply`
+//! makes against a fresh plan of unchanged files must do nothing its original did not.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use meshplan::cli::saved::SavedPlan;
+use meshplan::consul::{self, AgentInfo};
+use meshplan::render;
 use meshplan::workspace::diagnostic::{Diagnostic, Sources, render_json, render_text};
 use meshplan::workspace::tree::{self, Format};
 use meshplan::workspace::{self, Failure};
@@ -515,6 +524,121 @@ fn host_with_entry(format: Format, bytes: Vec<u8>) -> tempfile::TempDir {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Saved plans and Consul responses
+// ---------------------------------------------------------------------------------------------
+
+/// The files of `fuzz/seeds/<folder>/`, as JSON samples named by their file name.
+fn seeds(folder: &str) -> Vec<Sample> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/seeds")
+        .join(folder);
+    let mut samples: Vec<Sample> = std::fs::read_dir(&dir)
+        .expect("the seed folder is readable")
+        .filter_map(Result::ok)
+        .map(|entry| Sample {
+            rel: PathBuf::from(entry.file_name()),
+            format: Format::Json,
+            bytes: std::fs::read(entry.path()).expect("seed is readable"),
+        })
+        .collect();
+    samples.sort_by(|a, b| a.rel.cmp(&b.rel));
+    assert!(!samples.is_empty(), "no seed in {}", dir.display());
+    samples
+}
+
+/// Saved plans written by `meshplan plan --out`: create, update, delete, take-over and
+/// `--cluster` plans.
+fn saved_plan_samples() -> Vec<Sample> {
+    seeds("saved_plan")
+}
+
+/// Response bodies of a Consul agent, each named for the call it answers
+/// (`peering-list-*.json`, `entry-list-<kind>.json`, ...).
+fn consul_samples() -> Vec<Sample> {
+    seeds("consul")
+}
+
+fn saved_plan_path() -> &'static Path {
+    Path::new("plan.json")
+}
+
+/// Reads a saved plan from a file holding `bytes`, as `show` and `apply PLANFILE` do; one that
+/// reads renders in every format `show` has.
+fn check_saved_plan(bytes: &[u8]) -> Result<Option<SavedPlan>, TestCaseError> {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join("plan.json");
+    std::fs::write(&path, bytes).expect("write plan");
+    let Ok(saved) = SavedPlan::read(&path) else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for color in [false, true] {
+        let options = render::text::Options { color };
+        prop_assert!(render::text::render(&saved.plan, &mut out, options).is_ok());
+    }
+    prop_assert!(render::markdown::render(&saved.plan, &mut out).is_ok());
+    prop_assert!(render::json::render(&saved.plan, &mut out).is_ok());
+    Ok(Some(saved))
+}
+
+/// Decodes `body` as the response the seed `name` is (`peering-list-acceptor.json`, ...) with
+/// the decoder the client uses for it; `Err` is the decoder's error.
+fn decode(name: &Path, body: &[u8]) -> Result<(), String> {
+    let name = name.to_string_lossy();
+    let kind = name
+        .strip_prefix("entry-list-")
+        .and_then(|rest| rest.strip_suffix(".json"));
+    let decoded = if name.starts_with("peering-list") {
+        consul::decode::peering_list(body).map(drop)
+    } else if name.starts_with("peering-read") {
+        consul::decode::peering_read(body).map(|wire| drop(wire.into_live()))
+    } else if let Some(kind) = kind {
+        consul::decode::entry_list(kind, body).map(|entries| {
+            for (key, _) in entries {
+                assert_eq!(key.kind, kind, "an entry's key names the listed kind");
+            }
+        })
+    } else if name.starts_with("entry-read") {
+        consul::decode::entry_read(body).map(drop)
+    } else if name.starts_with("agent-self") {
+        AgentInfo::from_agent_self(body).map(|info| {
+            assert_ne!(
+                info.partition.as_deref(),
+                Some(""),
+                "an empty partition is none"
+            );
+        })
+    } else {
+        panic!("no decoder for the seed {name}");
+    };
+    decoded.map_err(|err| err.to_string())
+}
+
+/// A seed with a few structural edits ([`TreeEdit`]), as its name and compact JSON.
+fn structurally_mutated(samples: Vec<Sample>) -> impl Strategy<Value = (Sample, Vec<u8>)> {
+    let edits = prop::collection::vec(tree_edit(), 1..5);
+    (prop::sample::select(samples), edits).prop_map(|(sample, edits)| {
+        let mut value: Value = serde_json::from_slice(&sample.bytes).expect("a seed is JSON");
+        for edit in &edits {
+            edit.apply(&mut value);
+        }
+        let bytes = serde_json::to_vec(&value).expect("JSON serializes");
+        (sample, bytes)
+    })
+}
+
+/// Whether `edited` passes what `apply` checks of a saved plan without Consul, given that the
+/// files and the clusters are as when `original` was made (a fresh plan is then `original`'s):
+/// the workspace digest and folder, the `--cluster` and option choices, and `plan::beyond`.
+fn passes_apply_checks(edited: &SavedPlan, original: &SavedPlan) -> bool {
+    edited.digest == original.digest
+        && edited.workspace == original.workspace
+        && edited.clusters == original.clusters
+        && edited.options == original.options
+        && meshplan::plan::beyond(&edited.plan, &original.plan).is_empty()
+}
+
+// ---------------------------------------------------------------------------------------------
 // Properties
 // ---------------------------------------------------------------------------------------------
 
@@ -601,5 +725,67 @@ proptest! {
         let name = if toml { "meshplan.toml" } else { "meshplan.hcl" };
         let dir = workspace_with(&[(PathBuf::from(name), text.into_bytes())]);
         check_load(dir.path())?;
+    }
+
+    /// Reading a saved plan, mutated byte by byte: `Ok` (and it renders) or an error.
+    #[test]
+    fn saved_plan_reading_never_panics_on_mutated_plans(
+        (_, bytes) in mutated_sample(saved_plan_samples()),
+    ) {
+        check_saved_plan(&bytes)?;
+    }
+
+    /// A saved plan with structural edits (values of other types, keys removed, added and
+    /// renamed, anywhere in it) reads or is refused; if it reads and passes `apply`'s checks
+    /// against a fresh plan of the same files, it does nothing the original did not.
+    #[test]
+    fn an_edited_saved_plan_does_no_more_than_the_original(
+        (sample, bytes) in structurally_mutated(saved_plan_samples()),
+    ) {
+        let original = SavedPlan::parse(&String::from_utf8_lossy(&sample.bytes), saved_plan_path())
+            .expect("a seed plan reads");
+        if let Some(edited) = check_saved_plan(&bytes)?
+            && passes_apply_checks(&edited, &original)
+        {
+            for change in &edited.plan.changes {
+                prop_assert!(
+                    original.plan.changes.contains(change),
+                    "an edited change passed apply's checks: {change:?}"
+                );
+            }
+        }
+    }
+
+    /// Consul's response bodies, mutated byte by byte, through their decoders.
+    #[test]
+    fn consul_decoding_never_panics_on_mutated_responses(
+        (sample, bytes) in mutated_sample(consul_samples()),
+    ) {
+        let _ = decode(&sample.rel, &bytes);
+    }
+
+    /// Consul's response bodies with structural edits: fields of other types, missing and
+    /// unknown fields, deep nesting.
+    #[test]
+    fn consul_decoding_never_panics_on_structurally_mutated_responses(
+        (sample, bytes) in structurally_mutated(consul_samples()),
+    ) {
+        let _ = decode(&sample.rel, &bytes);
+    }
+}
+
+/// Every seed is what its name says: a saved plan that reads, a response that decodes. A
+/// seed that did not would make the properties above test only the error paths.
+#[test]
+fn every_seed_reads_and_decodes() {
+    for sample in saved_plan_samples() {
+        let text = String::from_utf8_lossy(&sample.bytes);
+        if let Err(err) = SavedPlan::parse(&text, &sample.rel) {
+            panic!("{}: {err:#}", sample.rel.display());
+        }
+    }
+    for sample in consul_samples() {
+        let decoded = decode(&sample.rel, &sample.bytes);
+        assert!(decoded.is_ok(), "{}: {decoded:?}", sample.rel.display());
     }
 }
