@@ -1,15 +1,17 @@
-//! A saved plan against a fresh plan of the same files: a saved plan may do no more than a fresh
-//! plan could. A plan file is JSON anyone can edit; without this check an edited plan could write
-//! a body no file declares, leave out the ownership mark, or delete what this workspace does not
-//! own.
+//! A saved plan against a fresh plan of the same files: a saved plan must do exactly what a fresh
+//! plan does. A plan file is JSON anyone can edit; without this check an edited plan could write
+//! a body no file declares, leave out the ownership mark, delete what this workspace does not
+//! own, or drop reviewed changes and apply as "No changes". A fresh plan that holds more than the
+//! saved one means the clusters moved since the plan was made: stale, as Terraform refuses a
+//! saved plan once the state moved.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::change::{Change, Plan};
 
-/// Every change of `saved` that `fresh` does not hold exactly as saved, as
-/// `cluster: object: what differs`. Changes that only `fresh` holds are allowed: a saved plan may
-/// do less (say, one restricted with `--cluster`), never more or otherwise.
+/// Every change of `saved` that `fresh` does not hold exactly as saved, and every change of
+/// `fresh` that `saved` leaves out, as `cluster: object: what differs`. Both are made with the
+/// same `--cluster` and options, so for the same files and clusters they are the same.
 pub fn beyond(saved: &Plan, fresh: &Plan) -> Vec<String> {
     let mut problems = Vec::new();
     if saved.workspace != fresh.workspace {
@@ -34,6 +36,22 @@ pub fn beyond(saved: &Plan, fresh: &Plan) -> Vec<String> {
         };
         if let Some(differs) = differs {
             problems.push(format!("{}: {}: {differs}", key.0, key.1));
+        }
+    }
+    let saved_changes: HashSet<(&str, String)> = saved
+        .changes
+        .iter()
+        .map(|change| (change.cluster.as_str(), change.object.to_string()))
+        .collect();
+    for change in &fresh.changes {
+        let key = (change.cluster.as_str(), change.object.to_string());
+        if !saved_changes.contains(&key) {
+            problems.push(format!(
+                "{}: {}: a fresh plan of the files would {} it, but the plan leaves it out",
+                key.0,
+                key.1,
+                change.action.verb()
+            ));
         }
     }
     problems
@@ -87,12 +105,19 @@ mod tests {
     }
 
     #[test]
-    fn the_same_plan_and_a_plan_that_does_less_are_within_a_fresh_plan() {
+    fn the_same_plan_is_within_a_fresh_plan_and_one_that_does_less_is_not() {
         let web = change(Action::Create, "web", Some(json!({"Protocol": "http"})));
         let api = change(Action::Create, "api", Some(json!({"Protocol": "http"})));
         let fresh = plan(vec![web.clone(), api]);
-        assert!(beyond(&plan(vec![web.clone()]), &fresh).is_empty());
         assert!(beyond(&fresh.clone(), &fresh).is_empty());
+        assert_eq!(
+            beyond(&plan(vec![web]), &fresh),
+            vec![
+                "c: service-defaults/api: a fresh plan of the files would create it, but the plan \
+                 leaves it out"
+            ]
+        );
+        assert_eq!(beyond(&plan(Vec::new()), &fresh).len(), 2);
     }
 
     #[test]
@@ -111,7 +136,8 @@ mod tests {
             beyond(&edited, &fresh),
             ["c: service-defaults/web: the body the plan writes is not what the files declare"]
         );
-        let added = plan(vec![change(Action::Delete, "unmarked", None)]);
+        let mut added = fresh.clone();
+        added.changes.push(change(Action::Delete, "unmarked", None));
         assert_eq!(
             beyond(&added, &fresh),
             [
