@@ -152,6 +152,8 @@ impl<'a> Index<'a> {
                     Object::Peering(peering),
                     Action::Establish | Action::Reestablish | Action::Replace,
                 ) => {
+                    // Only our ends are established by this change; an end of another team's
+                    // workspace is theirs to make, and nothing here can wait for it.
                     let ends = [&peering.acceptor, &peering.dialer];
                     for end in ends.into_iter().flatten().filter(|end| end.ours) {
                         let key = (end.cluster.as_str(), end.peer_name.as_str());

@@ -4,6 +4,7 @@
 //! follow `hcl/strconv/quote.go` and heredoc values `unindentHeredoc` in `hcl/token/token.go`.
 //! Heredocs live in `heredoc.rs`, quoted strings in `string.rs`.
 
+use std::num::IntErrorKind;
 use std::ops::Range;
 
 use super::super::SyntaxError;
@@ -227,13 +228,19 @@ fn integer(text: &str, span: Range<usize>, digits: usize, radix: u32) -> Result<
         return Err(SyntaxError::new(span, "illegal octal number")
             .with_help("a number starting with `0` is octal in HCL1; drop the leading zero"));
     }
-    let magnitude = i128::from_str_radix(written, radix).ok();
-    let value = magnitude
-        .map(|value| if negative { -value } else { value })
-        .and_then(|value| i64::try_from(value).ok());
-    match value {
-        Some(value) => Ok(Kind::Number(value.into())),
-        None => Err(SyntaxError::new(span, "number out of range")),
+    let magnitude = match i128::from_str_radix(written, radix) {
+        Ok(magnitude) => magnitude,
+        // Too many digits for i128 is out of range; anything else (no digits at all, as in
+        // `0x`) is not a number.
+        Err(error) if matches!(error.kind(), IntErrorKind::PosOverflow) => {
+            return Err(SyntaxError::new(span, "number out of range"));
+        }
+        Err(_) => return Err(SyntaxError::new(span, "invalid number")),
+    };
+    let value = if negative { -magnitude } else { magnitude };
+    match i64::try_from(value) {
+        Ok(value) => Ok(Kind::Number(value.into())),
+        Err(_) => Err(SyntaxError::new(span, "number out of range")),
     }
 }
 

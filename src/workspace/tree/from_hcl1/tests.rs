@@ -238,6 +238,12 @@ fn numbers_are_read_as_hcl1_scans_them() {
         "99999999999999999999",
         "out of range",
     );
+    let beyond_i128 = "9".repeat(40);
+    check_error(
+        &format!("a = {beyond_i128}\n"),
+        &beyond_i128,
+        "out of range",
+    );
     check_error("a = 1e999\n", "1e999", "out of range");
     check_error("a = 1e\n", "1e", "invalid number");
 }
