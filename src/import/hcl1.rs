@@ -64,17 +64,9 @@ fn body(out: &mut String, map: &Map<String, Value>, depth: usize) {
                 out.push_str("}\n");
             }
             Value::Array(items) => {
-                out.push_str(" = [\n");
-                for (at, item) in items.iter().enumerate() {
-                    indent(out, depth + 1);
-                    item_value(out, item, depth + 1);
-                    if at + 1 < items.len() {
-                        out.push(',');
-                    }
-                    out.push('\n');
-                }
-                indent(out, depth);
-                out.push_str("]\n");
+                out.push_str(" = ");
+                list(out, items, depth);
+                out.push('\n');
             }
             other => {
                 out.push_str(" = ");
@@ -104,6 +96,22 @@ fn holds_object(value: &Value) -> bool {
     }
 }
 
+/// A list over several lines, one item per line, the opening line already indented; ends after
+/// the closing `]`.
+fn list(out: &mut String, items: &[Value], depth: usize) {
+    out.push_str("[\n");
+    for (at, item) in items.iter().enumerate() {
+        indent(out, depth + 1);
+        item_value(out, item, depth + 1);
+        if at + 1 < items.len() {
+            out.push(',');
+        }
+        out.push('\n');
+    }
+    indent(out, depth);
+    out.push(']');
+}
+
 /// A list item, the line already indented: an object as `{ … }` over several lines, a list
 /// holding objects likewise, anything else on one line.
 fn item_value(out: &mut String, value: &Value, depth: usize) {
@@ -114,19 +122,7 @@ fn item_value(out: &mut String, value: &Value, depth: usize) {
             indent(out, depth);
             out.push('}');
         }
-        Value::Array(items) if items.iter().any(holds_object) => {
-            out.push_str("[\n");
-            for (at, item) in items.iter().enumerate() {
-                indent(out, depth + 1);
-                item_value(out, item, depth + 1);
-                if at + 1 < items.len() {
-                    out.push(',');
-                }
-                out.push('\n');
-            }
-            indent(out, depth);
-            out.push(']');
-        }
+        Value::Array(items) if items.iter().any(holds_object) => list(out, items, depth),
         other => inline(out, other),
     }
 }
@@ -164,13 +160,21 @@ fn inline(out: &mut String, value: &Value) {
 /// A key: bare when it is an identifier in HCL1 and HCL2 alike (and not a keyword), quoted
 /// otherwise.
 pub fn key(key: &str) -> String {
+    if is_bare_key(key) {
+        key.to_owned()
+    } else {
+        string(key)
+    }
+}
+
+/// Whether `key` may be written unquoted: an identifier in HCL1 and HCL2 alike, not a keyword.
+pub(super) fn is_bare_key(key: &str) -> bool {
     let mut chars = key.chars();
-    let bare = chars
+    chars
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        && !matches!(key, "true" | "false" | "null");
-    if bare { key.to_owned() } else { string(key) }
+        && !matches!(key, "true" | "false" | "null")
 }
 
 /// `text` as an HCL1 quoted string that reads back as exactly `text` (see the module docs).

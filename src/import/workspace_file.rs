@@ -122,13 +122,7 @@ fn toml_string(text: &str) -> String {
 
 /// An HCL2 object key: bare when it is an identifier, quoted otherwise.
 fn hcl2_key(key: &str) -> String {
-    let mut chars = key.chars();
-    let bare = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        && !matches!(key, "true" | "false" | "null");
-    if bare {
+    if super::hcl1::is_bare_key(key) {
         key.to_owned()
     } else {
         hcl2_string(key)
