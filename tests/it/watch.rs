@@ -48,6 +48,14 @@ impl Watcher {
         std::fs::read_to_string(self.log.path()).unwrap_or_default()
     }
 
+    /// Waits until the log holds `text`; panics after [`WITHIN`].
+    pub(crate) async fn wait_for_log(&self, text: &str) {
+        poll_until(WITHIN, &format!("the log says {text:?}"), async || {
+            self.log().contains(text).then_some(())
+        })
+        .await;
+    }
+
     /// Sends SIGTERM and waits for the exit code.
     pub(crate) fn terminate(mut self) -> Option<i32> {
         self.signal("TERM");
@@ -112,14 +120,7 @@ async fn edits_are_applied_broken_edits_are_not_and_sigterm_exits_0() {
         "cluster-01/web-defaults.hcl",
         "Kind = \"service-defaults\"\nName = ",
     );
-    let what = "the broken file is reported";
-    poll_until(WITHIN, what, async || {
-        watcher
-            .log()
-            .contains("the workspace has problems")
-            .then_some(())
-    })
-    .await;
+    watcher.wait_for_log("the workspace has problems").await;
     assert_eq!(protocol(&agent).await.as_deref(), Some("tcp"));
 
     write(dir.path(), "cluster-01/web-defaults.hcl", &web("grpc"));
@@ -146,11 +147,7 @@ async fn an_edit_consul_would_refuse_is_logged_at_its_file_and_not_applied() {
 
     // tcp would make Consul refuse the L7 intention: nothing of the edit is applied.
     write(dir.path(), "cluster-01/web-defaults.hcl", &web("tcp"));
-    let what = "the refusal is logged";
-    poll_until(WITHIN, what, async || {
-        watcher.log().contains("Consul would refuse").then_some(())
-    })
-    .await;
+    watcher.wait_for_log("Consul would refuse").await;
     let log = watcher.log();
     assert!(log.contains("web-defaults.hcl"), "{log}");
     assert_eq!(protocol(&agent).await.as_deref(), Some("http"));
@@ -180,20 +177,10 @@ async fn drift_is_healed_at_the_resync_and_only_reported_with_no_heal() {
     assert_eq!(watcher.terminate(), Some(0));
 
     let watcher = Watcher::start(dir.path(), &["--resync", "1", "--no-heal"]);
-    let what = "the first reconcile";
-    poll_until(WITHIN, what, async || {
-        watcher.log().contains("watching").then_some(())
-    })
-    .await;
+    watcher.wait_for_log("watching").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     edit_by_hand(&agent).await;
-    poll_until(WITHIN, "the drift is reported", async || {
-        watcher
-            .log()
-            .contains("not healed (--no-heal)")
-            .then_some(())
-    })
-    .await;
+    watcher.wait_for_log("not healed (--no-heal)").await;
     assert_eq!(protocol(&agent).await.as_deref(), Some("http2"));
     assert_eq!(watcher.terminate(), Some(0));
 }
@@ -201,13 +188,7 @@ async fn drift_is_healed_at_the_resync_and_only_reported_with_no_heal() {
 /// Waits until the watcher follows the cluster's live state, so that an edit made after this
 /// is seen as a change and not as the starting point.
 pub(crate) async fn wait_until_following(watcher: &Watcher) {
-    poll_until(WITHIN, "the live state is followed", async || {
-        watcher
-            .log()
-            .contains("following its live state")
-            .then_some(())
-    })
-    .await;
+    watcher.wait_for_log("following its live state").await;
 }
 
 #[tokio::test]
@@ -225,13 +206,7 @@ async fn blocking_queries_heal_drift_long_before_the_resync_and_no_heal_only_rep
     let watcher = Watcher::start(dir.path(), &["--resync", "300", "--no-heal"]);
     wait_until_following(&watcher).await;
     edit_by_hand(&agent).await;
-    poll_until(WITHIN, "the drift is reported", async || {
-        watcher
-            .log()
-            .contains("not healed (--no-heal)")
-            .then_some(())
-    })
-    .await;
+    watcher.wait_for_log("not healed (--no-heal)").await;
     assert_eq!(protocol(&agent).await.as_deref(), Some("http2"));
     assert_eq!(watcher.terminate(), Some(0));
 }
@@ -401,13 +376,7 @@ async fn sighup_reloads_and_applies_even_under_no_heal() {
     wait_for_protocol(&agent, "http", &watcher).await;
     wait_until_following(&watcher).await;
     edit_by_hand(&agent).await;
-    poll_until(WITHIN, "the drift is reported", async || {
-        watcher
-            .log()
-            .contains("not healed (--no-heal)")
-            .then_some(())
-    })
-    .await;
+    watcher.wait_for_log("not healed (--no-heal)").await;
     assert_eq!(protocol(&agent).await.as_deref(), Some("http2"));
     // An operator asks for the files to be applied as they are, as at start.
     watcher.signal("HUP");

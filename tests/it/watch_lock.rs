@@ -41,13 +41,6 @@ fn applied(proxy: &Proxy) -> usize {
     proxy.writes_to("/v1/config").len() + proxy.writes_to("/v1/peering").len()
 }
 
-async fn wait_for_log(watcher: &Watcher, text: &str) {
-    poll_until(WITHIN, &format!("the log says {text:?}"), async || {
-        watcher.log().contains(text).then_some(())
-    })
-    .await;
-}
-
 /// Prints a measured time (`cargo test watch_lock -- --nocapture` shows it).
 #[allow(
     clippy::print_stdout,
@@ -83,7 +76,7 @@ async fn two_watchers_never_both_apply_and_killing_the_holder_hands_over() {
     let a = Watcher::start(dir_a.path(), &args);
     wait_for_protocol(&agent, "http", &a).await;
     let b = Watcher::start(dir_b.path(), &args);
-    wait_for_log(&b, "standing by").await;
+    b.wait_for_log("standing by").await;
 
     edit(&dirs, "tcp");
     wait_for_protocol(&agent, "tcp", &a).await;
@@ -167,7 +160,7 @@ async fn a_holder_whose_session_is_destroyed_stops_and_contends_again() {
         &["--resync", "300", "--lock", KEY, "--lock-delay", "1"],
     );
     wait_for_protocol(&agent, "http", &watcher).await;
-    wait_for_log(&watcher, "acquired the lock").await;
+    watcher.wait_for_log("acquired the lock").await;
 
     // An operator (or Consul, on a failed health check) ends the session.
     let url = format!("{}/v1/kv/{KEY}", agent.http_addr());
@@ -178,7 +171,7 @@ async fn a_holder_whose_session_is_destroyed_stops_and_contends_again() {
     let response = client().put(url).send().await.expect("destroy the session");
     success_json(response, "destroy the session").await;
 
-    wait_for_log(&watcher, "lost the lock").await;
+    watcher.wait_for_log("lost the lock").await;
     poll_until(WITHIN, "the lock is taken again", async || {
         (watcher.log().matches("acquired the lock").count() == 2).then_some(())
     })
