@@ -5,7 +5,8 @@
 //! The plan is already in apply order (`plan::order`): peerings, config-entry writes
 //! dependencies first, entry deletes in reverse, peering deletes. Waves keep that order and add
 //! concurrency where it is safe: a step never starts before the previous one ended, and within
-//! a step each cluster's changes are cut into groups wherever the kind changes, the `n`-th
+//! a step each cluster's changes are cut into groups wherever the kind or its tier (resolvers
+//! that name each other, `plan::order::Tiers`) changes, the `n`-th
 //! groups of all clusters forming one wave. So entries of one kind on one cluster run together,
 //! clusters run side by side, and no entry ever runs before one the plan put earlier on its
 //! cluster. All peering (re-)establishes form one wave, as do all peering deletes.
@@ -20,7 +21,10 @@
 //!   any proxy-defaults write (the protocol L7 permissions need), and on the jwt-provider
 //!   writes it names (`JWT.Providers[].Name`, also inside permissions);
 //! - a service-defaults delete depends on the service-intentions delete of the same name
-//!   (Consul refuses to drop the protocol L7 intentions still need).
+//!   (Consul refuses to drop the protocol L7 intentions still need);
+//! - a service-resolver write depends on the writes of the resolvers it names (a redirect or
+//!   failover to a subset needs that subset), and a service-resolver delete on the deletes of
+//!   the resolvers that name it.
 //!
 //! Everything else goes on when something fails.
 
@@ -31,11 +35,16 @@ use serde_json::Value;
 use super::report::{Outcome, Status};
 use crate::model::entry::SERVICE_INTENTIONS;
 use crate::model::normalize::fold_key;
+use crate::plan::order::{self, Step, Tiers};
 use crate::plan::{Action, Change, Object};
 
 const SERVICE_DEFAULTS: &str = "service-defaults";
 const PROXY_DEFAULTS: &str = "proxy-defaults";
 const JWT_PROVIDER: &str = "jwt-provider";
+const SERVICE_RESOLVER: &str = "service-resolver";
+
+/// What starts a new group of a cluster's changes when it changes: the kind and its tier.
+type Cut<'a> = (&'a str, u32);
 
 /// The waves of change indexes and each change's dependencies.
 #[derive(Debug, Default)]
@@ -44,40 +53,27 @@ pub(super) struct Schedule {
     dependencies: HashMap<usize, Vec<usize>>,
 }
 
-/// The steps of a plan, in the order they run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum Step {
-    Peerings,
-    EntryWrites,
-    EntryDeletes,
-    PeeringDeletes,
-}
-
 impl Schedule {
     /// The schedule of `changes` (a plan's, in its order). Changes that write nothing (peering
     /// adopts) are left out.
     pub(super) fn of(changes: &[Change]) -> Self {
         let index = Index::of(changes);
-        let mut groups: HashMap<(Step, &str), (&str, usize)> = HashMap::new();
+        let tiers = Tiers::of(changes);
+        // (step, cluster) → the (kind, tier) of its current group, and that group's number.
+        let mut groups: HashMap<(Step, &str), (Cut, usize)> = HashMap::new();
         let mut waves: BTreeMap<(Step, usize), Vec<usize>> = BTreeMap::new();
         let mut dependencies = HashMap::new();
         for (i, change) in changes.iter().enumerate().filter(|(_, c)| c.writes()) {
-            let (step, cluster, kind) = match &change.object {
-                Object::Peering(_) => (peering_step(change.action), "", ""),
-                Object::Entry(entry) if change.action == Action::Delete => (
-                    Step::EntryDeletes,
-                    change.cluster.as_str(),
-                    entry.kind.as_str(),
-                ),
-                Object::Entry(entry) => (
-                    Step::EntryWrites,
-                    change.cluster.as_str(),
-                    entry.kind.as_str(),
-                ),
+            let step = order::step(change);
+            let (cluster, kind) = match &change.object {
+                // All peering changes of a step run together, whatever their cluster.
+                Object::Peering(_) => ("", ""),
+                Object::Entry(entry) => (change.cluster.as_str(), entry.kind.as_str()),
             };
-            let group = groups.entry((step, cluster)).or_insert((kind, 0));
-            if group.0 != kind {
-                *group = (kind, group.1 + 1);
+            let cut = (kind, tiers.of_change(change));
+            let group = groups.entry((step, cluster)).or_insert((cut, 0));
+            if group.0 != cut {
+                *group = (cut, group.1 + 1);
             }
             waves.entry((step, group.1)).or_default().push(i);
             dependencies.insert(i, index.dependencies(change));
@@ -124,14 +120,6 @@ impl Schedule {
     }
 }
 
-fn peering_step(action: Action) -> Step {
-    if action == Action::Delete {
-        Step::PeeringDeletes
-    } else {
-        Step::Peerings
-    }
-}
-
 /// The changes that others can depend on, by what identifies them.
 #[derive(Default)]
 struct Index<'a> {
@@ -141,6 +129,8 @@ struct Index<'a> {
     writes: HashMap<(&'a str, &'a str, &'a str), usize>,
     /// (cluster, kind, name) → the delete of that entry.
     deletes: HashMap<(&'a str, &'a str, &'a str), usize>,
+    /// The service-resolver deletes: cluster, change, the other services the live entry names.
+    resolver_deletes: Vec<(&'a str, usize, Vec<&'a str>)>,
 }
 
 impl<'a> Index<'a> {
@@ -170,6 +160,12 @@ impl<'a> Index<'a> {
                         Action::Delete => index.deletes.insert(key, i),
                         _ => index.writes.insert(key, i),
                     };
+                    if action == Action::Delete && entry.kind == SERVICE_RESOLVER {
+                        let named = change.before.as_ref().map(order::services);
+                        let named = named.unwrap_or_default().into_iter();
+                        let named = named.filter(|service| *service != entry.name).collect();
+                        index.resolver_deletes.push((key.0, i, named));
+                    }
                 }
                 (Object::Peering(_), _) => {}
             }
@@ -187,6 +183,7 @@ impl<'a> Index<'a> {
         if change.action == Action::Delete {
             return match entry.kind.as_str() {
                 SERVICE_DEFAULTS => self.delete_of(cluster, SERVICE_INTENTIONS, name),
+                SERVICE_RESOLVER => self.resolver_deletes_naming(cluster, name),
                 _ => Vec::new(),
             };
         }
@@ -197,6 +194,13 @@ impl<'a> Index<'a> {
             .iter()
             .filter_map(|peer| self.establishes.get(&(cluster, *peer)).copied())
             .collect();
+        if entry.kind == SERVICE_RESOLVER {
+            for service in order::services(body) {
+                if service != name {
+                    needs.extend(self.write_of(cluster, SERVICE_RESOLVER, service));
+                }
+            }
+        }
         if entry.kind == SERVICE_INTENTIONS {
             needs.extend(self.write_of(cluster, SERVICE_DEFAULTS, name));
             needs.extend(self.writes_of_kind(cluster, PROXY_DEFAULTS));
@@ -222,6 +226,15 @@ impl<'a> Index<'a> {
             .get(&(cluster, kind, name))
             .copied()
             .into_iter()
+            .collect()
+    }
+
+    /// The deletes of resolvers on `cluster` whose live entry names `service`.
+    fn resolver_deletes_naming(&self, cluster: &str, service: &str) -> Vec<usize> {
+        self.resolver_deletes
+            .iter()
+            .filter(|(c, _, names)| *c == cluster && names.contains(&service))
+            .map(|(_, i, _)| *i)
             .collect()
     }
 
@@ -457,5 +470,109 @@ mod tests {
         let changes = vec![peering(Action::Adopt), peering(Action::Delete)];
         let schedule = Schedule::of(&changes);
         assert_eq!(schedule.waves().collect::<Vec<_>>(), [&[1][..]]);
+    }
+
+    fn deleted(cluster: &str, kind: &str, name: &str, before: Value) -> Change {
+        let mut change = entry(cluster, kind, name, Action::Delete, Value::Null);
+        change.before = Some(before);
+        change
+    }
+
+    #[test]
+    fn a_resolver_naming_another_is_written_after_it_and_deleted_before_it() {
+        let redirect = json!({"Redirect": {"Service": "b", "ServiceSubset": "v2"}});
+        let failover = json!({"Failover": {"*": {"Targets": [{"Service": "a"}]}}});
+        let mut changes = vec![
+            entry("c", SERVICE_RESOLVER, "a", Action::Create, redirect.clone()),
+            entry("c", SERVICE_RESOLVER, "b", Action::Create, json!({})),
+            entry("c", SERVICE_RESOLVER, "c", Action::Create, failover.clone()),
+            entry("d", SERVICE_RESOLVER, "a", Action::Create, redirect.clone()),
+        ];
+        crate::plan::order::sort(&mut changes);
+        let names: Vec<String> = changes.iter().map(|c| c.object.to_string()).collect();
+        assert!(
+            names[..3].ends_with(&[
+                "service-resolver/a".to_owned(),
+                "service-resolver/c".to_owned()
+            ]),
+            "{names:?}"
+        );
+        assert_eq!(names[0], "service-resolver/b", "{names:?}");
+        let schedule = Schedule::of(&changes);
+        let waves: Vec<&[usize]> = schedule.waves().collect();
+        assert_eq!(waves, [&[0, 3][..], &[1], &[2]], "{names:?}");
+        let index = Index::of(&changes);
+        assert_eq!(index.dependencies(&changes[1]), [0]);
+        assert_eq!(index.dependencies(&changes[2]), [1]);
+        assert!(
+            index.dependencies(&changes[3]).is_empty(),
+            "another cluster's b"
+        );
+
+        let mut changes = vec![
+            deleted("c", SERVICE_RESOLVER, "b", json!({})),
+            deleted("c", SERVICE_RESOLVER, "a", redirect),
+        ];
+        crate::plan::order::sort(&mut changes);
+        assert_eq!(changes[0].object.to_string(), "service-resolver/a");
+        let schedule = Schedule::of(&changes);
+        let waves: Vec<&[usize]> = schedule.waves().collect();
+        assert_eq!(waves, [&[0][..], &[1]]);
+        assert_eq!(Index::of(&changes).dependencies(&changes[1]), [0]);
+    }
+
+    #[test]
+    fn resolvers_naming_each_other_still_get_a_schedule() {
+        let changes = vec![
+            entry(
+                "c",
+                SERVICE_RESOLVER,
+                "a",
+                Action::Create,
+                json!({"Redirect": {"Service": "b"}}),
+            ),
+            entry(
+                "c",
+                SERVICE_RESOLVER,
+                "b",
+                Action::Create,
+                json!({"Redirect": {"Service": "a"}}),
+            ),
+        ];
+        assert_eq!(Schedule::of(&changes).len(), 2);
+    }
+
+    #[test]
+    fn deleting_intentions_with_l7_permissions_comes_before_the_protocol_goes_back_to_tcp() {
+        let l7 = json!({"Sources": [{"Name": "web", "Permissions": [{"Action": "allow"}]}]});
+        let mut changes = vec![
+            entry(
+                "c",
+                SERVICE_DEFAULTS,
+                "api",
+                Action::Update,
+                json!({"Protocol": "tcp"}),
+            ),
+            deleted("c", SERVICE_INTENTIONS, "api", l7),
+            deleted(
+                "c",
+                SERVICE_INTENTIONS,
+                "web",
+                json!({"Sources": [{"Name": "x"}]}),
+            ),
+        ];
+        crate::plan::order::sort(&mut changes);
+        let names: Vec<String> = changes.iter().map(|c| c.object.to_string()).collect();
+        assert_eq!(
+            names,
+            [
+                "service-intentions/api",
+                "service-defaults/api",
+                "service-intentions/web"
+            ]
+        );
+        let schedule = Schedule::of(&changes);
+        let waves: Vec<&[usize]> = schedule.waves().collect();
+        assert_eq!(waves, [&[0][..], &[1], &[2]]);
     }
 }

@@ -7,7 +7,9 @@
 //!   is the service-defaults entry's `Protocol`, else the global proxy-defaults'
 //!   `Config.protocol`, else `tcp`; each entry as the files declare it, else as the cluster
 //!   holds it. An intentions entry only the cluster holds is checked too when a file sets the
-//!   protocol it would break: Consul refuses that service-defaults write.
+//!   protocol it would break: Consul refuses that service-defaults write. What this workspace
+//!   owns and no file declares counts as gone: the plan deletes it (intentions losing L7
+//!   permissions before any protocol change, `plan::order`).
 //! - Enterprise-only features are refused against a Community Edition server (an agent whose
 //!   version has no `+ent`): a non-default `Namespace` or `Partition` of an entry or an
 //!   intention source, sameness groups, service-defaults `RateLimits`, and the kinds only
@@ -54,6 +56,7 @@ pub fn cross_check(desired: &Desired, live: &Live) -> Vec<Finding> {
         let declared = desired.entries.get(cluster).unwrap_or(&none);
         let view = Cluster {
             name: cluster,
+            workspace: &desired.workspace,
             declared,
             live: live_cluster,
         };
@@ -68,6 +71,8 @@ pub fn cross_check(desired: &Desired, live: &Live) -> Vec<Finding> {
 /// One cluster's entries: as declared, and as read.
 struct Cluster<'a> {
     name: &'a str,
+    /// The workspace's name: what it owns and no file declares is deleted by the plan.
+    workspace: &'a str,
     declared: &'a BTreeMap<EntryKey, DesiredEntry>,
     live: &'a LiveCluster,
 }
@@ -90,7 +95,8 @@ impl Cluster<'_> {
     }
 
     /// The entry of `kind` named `name` in the default namespace and partition: as declared,
-    /// else as the cluster holds it.
+    /// else as the cluster holds it, unless this workspace owns it (undeclared, the plan
+    /// deletes it, before any protocol change when it is intentions with L7 permissions).
     fn entry(&self, kind: &str, name: &str) -> Option<(Value, Origin<'_>)> {
         let is_it = |key: &EntryKey| {
             key.kind == kind
@@ -104,7 +110,7 @@ impl Cluster<'_> {
         self.live
             .entries
             .iter()
-            .find(|(key, _)| is_it(key))
+            .find(|(key, entry)| is_it(key) && !entry.owner().is(self.workspace))
             .map(|(_, entry)| (Value::Object(entry.body.clone()), Origin::Cluster))
     }
 
@@ -485,6 +491,16 @@ mod tests {
             found[0].starts_with("web-defaults.hcl: protocol: "),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn live_l7_intentions_this_workspace_owns_and_no_file_declares_are_going_away() {
+        let tcp = json!({"Kind": "service-defaults", "Name": "web", "Protocol": "tcp"});
+        let files = desired(&[("web-defaults.hcl", tcp)]);
+        let ours = crate::plan::tests::marked(l7("web"));
+        assert!(messages(&files, &live("1.22.7", &[ours])).is_empty());
+        let theirs = crate::plan::tests::marked_by(l7("web"), Some("another"));
+        assert_eq!(messages(&files, &live("1.22.7", &[theirs])).len(), 1);
     }
 
     #[test]

@@ -35,7 +35,7 @@ mod compare;
 pub mod crosscheck;
 mod describe;
 mod entries;
-mod order;
+pub(crate) mod order;
 mod peerings;
 
 #[cfg(test)]

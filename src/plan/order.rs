@@ -5,15 +5,21 @@
 //!    write nothing, are shown with them.
 //! 2. Config-entry creates, updates and adopts, dependencies first, by kind:
 //!    `jwt-provider`, `mesh`, `sameness-group` (referenced by others); then intentions whose L7
-//!    `Permissions` are going away (Consul refuses to set a protocol back to `tcp` while L7
-//!    intentions exist); `proxy-defaults`, `service-defaults` (the protocol L7 intentions and
-//!    routers need); `service-resolver`, `service-splitter`, `service-router` (a discovery
-//!    chain's own order); every other kind; `service-intentions`; `exported-services` last.
+//!    `Permissions` are going away, deletes of such intentions included (Consul refuses to set a
+//!    protocol back to `tcp` while L7 intentions exist); `proxy-defaults`, `service-defaults`
+//!    (the protocol L7 intentions and routers need); `service-resolver`, `service-splitter`,
+//!    `service-router` (a discovery chain's own order); every other kind; `service-intentions`;
+//!    `exported-services` last.
 //! 3. Config-entry deletes in the reverse kind order (intentions before the service-defaults
 //!    and jwt-provider they need).
 //! 4. Peering deletes last, once nothing refers to them any more.
 //!
-//! Within a step: by cluster, then kind, then name, so that plans (and snapshots) are stable.
+//! Within a kind, entries of one cluster that name each other come in tiers: a resolver that
+//! redirects or fails over to another service's subset is written after that service's resolver
+//! (Consul refuses a subset that does not exist yet), and deleted before it. Then by cluster,
+//! kind, tier and name, so that plans (and snapshots) are stable.
+
+use std::collections::HashMap;
 
 use serde_json::Value;
 
@@ -21,34 +27,55 @@ use super::change::{Action, Change, Object};
 use crate::model::entry::{EXPORTED_SERVICES, SERVICE_INTENTIONS};
 use crate::model::normalize::folds_to;
 
+const SERVICE_RESOLVER: &str = "service-resolver";
+
 /// Sorts `changes` into apply order.
-pub(super) fn sort(changes: &mut [Change]) {
+pub(crate) fn sort(changes: &mut [Change]) {
+    let tiers = Tiers::of(changes);
     changes.sort_by_cached_key(|change| {
+        let tier = tiers.of_change(change);
         let (rank, kind, name) = match &change.object {
-            Object::Entry(entry) if change.action == Action::Delete => {
+            Object::Entry(entry) if step(change) == Step::EntryDeletes => {
                 (-rank(&entry.kind, change), entry.kind.as_str(), &entry.name)
             }
             Object::Entry(entry) => (rank(&entry.kind, change), entry.kind.as_str(), &entry.name),
             Object::Peering(peering) => (0, "", &peering.name),
         };
         let cluster = change.cluster.clone();
-        (step(change), cluster, rank, kind.to_owned(), name.clone())
+        (
+            step(change),
+            cluster,
+            rank,
+            kind.to_owned(),
+            tier,
+            name.clone(),
+        )
     });
 }
 
-/// The steps of a plan, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Step {
+/// The steps of a plan, in order. `apply` runs one step at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Step {
     Peerings,
     EntryWrites,
     EntryDeletes,
     PeeringDeletes,
 }
 
-fn step(change: &Change) -> Step {
+/// The step `change` belongs to. Deleting intentions that hold L7 permissions is an entry write
+/// step (it must come before a protocol goes back to `tcp`); deleting a dependent early is
+/// always safe.
+pub(crate) fn step(change: &Change) -> Step {
     match (&change.object, change.action) {
         (Object::Peering(_), Action::Delete) => Step::PeeringDeletes,
         (Object::Peering(_), _) => Step::Peerings,
+        (Object::Entry(entry), Action::Delete) if entry.kind == SERVICE_INTENTIONS => {
+            if loses_l7(change) {
+                Step::EntryWrites
+            } else {
+                Step::EntryDeletes
+            }
+        }
         (Object::Entry(_), Action::Delete) => Step::EntryDeletes,
         (Object::Entry(_), _) => Step::EntryWrites,
     }
@@ -61,7 +88,7 @@ fn rank(kind: &str, change: &Change) -> i32 {
         SERVICE_INTENTIONS if loses_l7(change) => 1,
         "proxy-defaults" => 2,
         "service-defaults" => 3,
-        "service-resolver" => 4,
+        SERVICE_RESOLVER => 4,
         "service-splitter" => 5,
         "service-router" => 6,
         SERVICE_INTENTIONS => 8,
@@ -70,11 +97,144 @@ fn rank(kind: &str, change: &Change) -> i32 {
     }
 }
 
-/// Whether an intentions write removes every L7 permission the live entry has.
+/// The tier of each service-resolver change within its cluster and step: 0 for one that waits
+/// for no other resolver change of the plan, else one more than the highest tier it waits for.
+/// A write waits for the writes of the resolvers it names (`Redirect`, `Failover`, their
+/// `Targets`: any `Service` member); a delete waits for the deletes of the resolvers that name
+/// it. Every other change is tier 0. A cycle of names (which Consul would refuse anyway unless
+/// one side exists) is cut where it is found, so every change gets a tier.
+pub(crate) struct Tiers {
+    /// (cluster, is a delete, resolver name) → tier.
+    tiers: HashMap<(String, bool, String), u32>,
+}
+
+impl Tiers {
+    pub(crate) fn of(changes: &[Change]) -> Self {
+        // (cluster, delete?) → resolver name → the resolvers it waits for.
+        let mut waits: HashMap<(&str, bool), HashMap<&str, Vec<&str>>> = HashMap::new();
+        let mut names: HashMap<(&str, bool), Vec<&str>> = HashMap::new();
+        for change in changes {
+            let Object::Entry(entry) = &change.object else {
+                continue;
+            };
+            if entry.kind != SERVICE_RESOLVER {
+                continue;
+            }
+            let delete = change.action == Action::Delete;
+            names
+                .entry((&change.cluster, delete))
+                .or_default()
+                .push(&entry.name);
+        }
+        for change in changes {
+            let Object::Entry(entry) = &change.object else {
+                continue;
+            };
+            if entry.kind != SERVICE_RESOLVER {
+                continue;
+            }
+            let delete = change.action == Action::Delete;
+            let key = (change.cluster.as_str(), delete);
+            let peers = &names[&key];
+            let group = waits.entry(key).or_default();
+            if delete {
+                // The resolvers being deleted that name this one wait for nothing; this one
+                // waits for them.
+                let named = change.before.as_ref().map(services).unwrap_or_default();
+                for target in named.into_iter().filter(|n| *n != entry.name) {
+                    if peers.contains(&target) {
+                        group.entry(target).or_default().push(&entry.name);
+                    }
+                }
+                group.entry(&entry.name).or_default();
+            } else {
+                let named = change.body.as_ref().map(services).unwrap_or_default();
+                let wanted = group.entry(&entry.name).or_default();
+                wanted.extend(
+                    named
+                        .into_iter()
+                        .filter(|n| *n != entry.name && peers.contains(n)),
+                );
+            }
+        }
+        let mut tiers = HashMap::new();
+        for ((cluster, delete), group) in &waits {
+            let mut memo: HashMap<&str, u32> = HashMap::new();
+            for name in group.keys() {
+                let tier = tier_of(name, group, &mut memo, &mut Vec::new());
+                tiers.insert((cluster.to_string(), *delete, name.to_string()), tier);
+            }
+        }
+        Self { tiers }
+    }
+
+    /// The tier of `change` (0 for anything but a service-resolver change).
+    pub(crate) fn of_change(&self, change: &Change) -> u32 {
+        let Object::Entry(entry) = &change.object else {
+            return 0;
+        };
+        if entry.kind != SERVICE_RESOLVER {
+            return 0;
+        }
+        let key = (
+            change.cluster.clone(),
+            change.action == Action::Delete,
+            entry.name.clone(),
+        );
+        self.tiers.get(&key).copied().unwrap_or(0)
+    }
+}
+
+fn tier_of<'a>(
+    name: &'a str,
+    waits: &HashMap<&'a str, Vec<&'a str>>,
+    memo: &mut HashMap<&'a str, u32>,
+    path: &mut Vec<&'a str>,
+) -> u32 {
+    if let Some(tier) = memo.get(name) {
+        return *tier;
+    }
+    if path.contains(&name) {
+        return 0;
+    }
+    path.push(name);
+    let tier = waits
+        .get(name)
+        .into_iter()
+        .flatten()
+        .map(|wanted| tier_of(wanted, waits, memo, path) + 1)
+        .max()
+        .unwrap_or(0);
+    path.pop();
+    memo.insert(name, tier);
+    tier
+}
+
+/// The services an entry names: the string value of every member named `Service`, at any depth.
+pub(crate) fn services(body: &Value) -> Vec<&str> {
+    let mut found = Vec::new();
+    collect_services(body, &mut found);
+    found
+}
+
+fn collect_services<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            for (key, member) in map {
+                match member {
+                    Value::String(service) if folds_to(key, "service") => found.push(service),
+                    _ => collect_services(member, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_services(item, found)),
+        _ => {}
+    }
+}
+
+/// Whether an intentions write or delete removes every L7 permission the live entry has.
 fn loses_l7(change: &Change) -> bool {
-    change.action != Action::Delete
-        && change.before.as_ref().is_some_and(has_l7)
-        && !change.after.as_ref().is_some_and(has_l7)
+    change.before.as_ref().is_some_and(has_l7) && !change.after.as_ref().is_some_and(has_l7)
 }
 
 /// Whether an intentions entry (canonical JSON) has a source with `Permissions`.

@@ -51,3 +51,5 @@ mod import;
 mod faults;
 // Random workspaces of two peered clusters applied until nothing is left to do; edits behind meshplan's back show exactly.
 mod convergence;
+// Entries Consul checks against each other (resolver subsets, L7 intentions and protocols) applied in one go.
+mod apply_order;

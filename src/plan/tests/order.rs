@@ -1,5 +1,6 @@
-//! The order of changes: peerings, entry writes with dependencies first, entry deletes in
-//! reverse, peering deletes; stable within each step.
+//! The order of changes: peerings, entry writes with dependencies first (intentions losing L7
+//! permissions, deleted ones included, before any protocol change), entry deletes in reverse,
+//! peering deletes; stable within each step.
 
 use serde_json::json;
 
@@ -70,8 +71,8 @@ fn peerings_come_first_then_dependencies_then_deletes_in_reverse() {
          cluster-01 create service-defaults/web cas=0
          cluster-01 create service-intentions/web cas=0
          cluster-01 create exported-services/default cas=0
-         cluster-02 create service-intentions/api cas=0
          cluster-02 delete service-intentions/old cas=40
+         cluster-02 create service-intentions/api cas=0
          cluster-02 delete service-defaults/old cas=41
          cluster-02 delete jwt-provider/old cas=42
          cluster-02 delete peering retired cas=43 destructive",
