@@ -250,26 +250,7 @@ impl<'a> Index<'a> {
 /// Every peer an entry names: the string value of any member named `Peer` (or Consul's alias
 /// `peer_name`), at any depth, keys matched as Consul matches them.
 fn peers(body: &Value) -> Vec<&str> {
-    let mut found = Vec::new();
-    collect_peers(body, &mut found);
-    found
-}
-
-fn collect_peers<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
-    match value {
-        Value::Object(map) => {
-            for (key, member) in map {
-                match (fold_key(key).as_str(), member) {
-                    ("peer" | "peername", Value::String(peer)) if !peer.is_empty() => {
-                        found.push(peer);
-                    }
-                    _ => collect_peers(member, found),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|item| collect_peers(item, found)),
-        _ => {}
-    }
+    order::strings_named(body, &["peer", "peername"])
 }
 
 /// The JWT providers an intentions entry names: `JWT.Providers[].Name` of the entry and of

@@ -110,50 +110,46 @@ pub(crate) struct Tiers {
 
 impl Tiers {
     pub(crate) fn of(changes: &[Change]) -> Self {
+        let resolvers: Vec<(&Change, &str)> = changes
+            .iter()
+            .filter_map(|change| match &change.object {
+                Object::Entry(entry) if entry.kind == SERVICE_RESOLVER => {
+                    Some((change, entry.name.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
+        fn group_of(change: &Change) -> (&str, bool) {
+            (change.cluster.as_str(), change.action == Action::Delete)
+        }
+        // (cluster, delete?) → the resolvers changed so.
+        let mut names: HashMap<(&str, bool), Vec<&str>> = HashMap::new();
+        for (change, name) in &resolvers {
+            names.entry(group_of(change)).or_default().push(name);
+        }
         // (cluster, delete?) → resolver name → the resolvers it waits for.
         let mut waits: HashMap<(&str, bool), HashMap<&str, Vec<&str>>> = HashMap::new();
-        let mut names: HashMap<(&str, bool), Vec<&str>> = HashMap::new();
-        for change in changes {
-            let Object::Entry(entry) = &change.object else {
-                continue;
-            };
-            if entry.kind != SERVICE_RESOLVER {
-                continue;
-            }
-            let delete = change.action == Action::Delete;
-            names
-                .entry((&change.cluster, delete))
-                .or_default()
-                .push(&entry.name);
-        }
-        for change in changes {
-            let Object::Entry(entry) = &change.object else {
-                continue;
-            };
-            if entry.kind != SERVICE_RESOLVER {
-                continue;
-            }
-            let delete = change.action == Action::Delete;
-            let key = (change.cluster.as_str(), delete);
+        for &(change, name) in &resolvers {
+            let key = group_of(change);
             let peers = &names[&key];
             let group = waits.entry(key).or_default();
-            if delete {
+            if change.action == Action::Delete {
                 // The resolvers being deleted that name this one wait for nothing; this one
                 // waits for them.
                 let named = change.before.as_ref().map(services).unwrap_or_default();
-                for target in named.into_iter().filter(|n| *n != entry.name) {
+                for target in named.into_iter().filter(|n| *n != name) {
                     if peers.contains(&target) {
-                        group.entry(target).or_default().push(&entry.name);
+                        group.entry(target).or_default().push(name);
                     }
                 }
-                group.entry(&entry.name).or_default();
+                group.entry(name).or_default();
             } else {
                 let named = change.body.as_ref().map(services).unwrap_or_default();
-                let wanted = group.entry(&entry.name).or_default();
+                let wanted = group.entry(name).or_default();
                 wanted.extend(
                     named
                         .into_iter()
-                        .filter(|n| *n != entry.name && peers.contains(n)),
+                        .filter(|n| *n != name && peers.contains(n)),
                 );
             }
         }
@@ -212,22 +208,34 @@ fn tier_of<'a>(
 
 /// The services an entry names: the string value of every member named `Service`, at any depth.
 pub(crate) fn services(body: &Value) -> Vec<&str> {
+    strings_named(body, &["service"])
+}
+
+/// The non-empty string values of the members whose key folds to one of `folded_keys`, at any
+/// depth, keys matched as Consul matches them.
+pub(crate) fn strings_named<'a>(value: &'a Value, folded_keys: &[&str]) -> Vec<&'a str> {
     let mut found = Vec::new();
-    collect_services(body, &mut found);
+    collect_strings(value, folded_keys, &mut found);
     found
 }
 
-fn collect_services<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
+fn collect_strings<'a>(value: &'a Value, folded_keys: &[&str], found: &mut Vec<&'a str>) {
     match value {
         Value::Object(map) => {
             for (key, member) in map {
                 match member {
-                    Value::String(service) if folds_to(key, "service") => found.push(service),
-                    _ => collect_services(member, found),
+                    Value::String(text) if folded_keys.iter().any(|k| folds_to(key, k)) => {
+                        if !text.is_empty() {
+                            found.push(text);
+                        }
+                    }
+                    _ => collect_strings(member, folded_keys, found),
                 }
             }
         }
-        Value::Array(items) => items.iter().for_each(|item| collect_services(item, found)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| collect_strings(item, folded_keys, found)),
         _ => {}
     }
 }
