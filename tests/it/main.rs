@@ -51,3 +51,5 @@ mod import;
 mod faults;
 // Random workspaces of two peered clusters applied until nothing is left to do; edits behind meshplan's back show exactly.
 mod convergence;
+// An apply stopped while it runs: SIGTERM, a second signal, Ctrl-C during a peering wait, an agent gone or frozen.
+mod signals;
