@@ -1,8 +1,8 @@
 //! An apply stopped while it runs, against real agents: SIGTERM and Ctrl-C between writes, a
 //! second signal, Ctrl-C while a peering is waited for, an agent that goes away and one that
-//! freezes. Each test checks the report against what the agent holds (every write reported
-//! written is there, none reported not written is), that nothing was written twice (an entry
-//! created once has `ModifyIndex == CreateIndex`), and that the next apply converges.
+//! freezes. The tests of 200 entries check the report against what the agent holds (every write
+//! reported written is there, none reported not written is), that nothing was written twice (an
+//! entry created once has `ModifyIndex == CreateIndex`), and that the next apply converges.
 //!
 //! The fault proxy slows each write down (or holds it), so that the apply is caught half-way;
 //! meshplan runs in the background ([`Background`]) and every wait for it is bounded.
@@ -27,7 +27,7 @@ use crate::support::http::{client, poll_until, success_json};
 /// How many entries an apply writes: enough that it is caught half-way.
 const ENTRIES: usize = 200;
 
-/// Writes the report lists as written when the test acts: the apply is under way.
+/// Entries the progress lines show created before a test acts: the apply is under way.
 const UNDER_WAY: usize = 16;
 
 /// Bounds every wait for meshplan: a test fails rather than hangs.
@@ -180,6 +180,14 @@ async fn sigterm_starts_no_new_write_lets_writes_under_way_finish_and_reports_ea
     let apply = apply_under_way(dir.path(), &[]).await;
     apply.signal("TERM");
     let signalled = Instant::now();
+    // Sent and not answered yet: under way when the signal came.
+    let under_way: BTreeSet<String> = proxy
+        .seen()
+        .iter()
+        .filter(|seen| seen.method == "PUT" && !seen.answered)
+        .map(|seen| serde_json::from_slice::<Value>(&seen.body).expect("a JSON body"))
+        .map(|body| body["Name"].as_str().expect("a Name").to_owned())
+        .collect();
     let run = apply.wait(WITHIN).await;
     let took = signalled.elapsed();
 
@@ -193,6 +201,8 @@ async fn sigterm_starts_no_new_write_lets_writes_under_way_finish_and_reports_ea
         "{run}"
     );
     let said = Said::of(&run);
+    assert!(!under_way.is_empty(), "{run}");
+    assert!(under_way.is_subset(&said.written), "{under_way:?}\n{run}");
     // Every write sent got its answer and is reported: none abandoned, none unreported.
     assert!(said.unknown.is_empty() && said.failed.is_empty(), "{run}");
     let sent: BTreeSet<String> = proxy
@@ -464,8 +474,8 @@ async fn an_agent_frozen_mid_apply_ends_it_within_the_time_limit_and_loses_no_wr
         "the agent answered every write it got",
         async || {
             let seen = proxy.seen();
-            let puts = seen.iter().filter(|seen| seen.method == "PUT");
-            puts.clone().all(|seen| seen.answered).then_some(())
+            let mut puts = seen.iter().filter(|seen| seen.method == "PUT");
+            puts.all(|seen| seen.answered).then_some(())
         },
     )
     .await;
