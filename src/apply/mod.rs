@@ -92,7 +92,8 @@ impl Default for ApplyOptions {
 pub struct Interrupt(Arc<watch::Sender<Stop>>);
 
 /// Why an apply stopped early.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum StopReason {
     /// Ctrl-C or SIGTERM.
     Signal,
@@ -260,8 +261,10 @@ pub async fn apply(
         run_wave(&context, plan, &schedule, wave, &mut done).await;
     }
     context.progress.finish();
+    let interrupt = &options.interrupt;
     ApplyReport {
         outcomes: done.into_values().collect(),
+        stopped: interrupt.is_triggered().then(|| interrupt.reason()),
     }
 }
 

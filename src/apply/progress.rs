@@ -3,12 +3,16 @@
 //! On a terminal, one indicatif bar over all changes whose message is what is being done now
 //! (and, while a peering is waited for, the states its sides report); finished changes are
 //! printed above it. Elsewhere (CI logs), one plain line per finished change, e.g.
-//! `cluster-01: created service-intentions/frontend-service`. Off: nothing at all, for callers
-//! that render the report themselves (tests, `watch`).
+//! `cluster-01: created service-intentions/frontend-service`, and one per state a wait sees
+//! change (`waiting: peering cluster-01 ⇄ cluster-02: cluster-01 reports PENDING, ...`), so that
+//! a log shows what a long wait is stuck on. Off: nothing at all, for callers that render the
+//! report themselves (tests, `watch`).
 //!
-//! Lines come from [`Outcome::line`], which never holds a token.
+//! Lines come from [`Outcome::line`] and the waits' state reports, neither of which ever holds a
+//! token.
 
 use std::io::{IsTerminal, Write};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -18,7 +22,8 @@ use super::report::Outcome;
 /// Where progress goes.
 pub(super) enum Progress {
     Off,
-    Lines,
+    /// Holds the last waiting message printed: a wait polls, and prints only what changed.
+    Lines(Mutex<String>),
     Bar(ProgressBar),
 }
 
@@ -31,7 +36,7 @@ impl Progress {
             return Self::Off;
         }
         if !std::io::stderr().is_terminal() {
-            return Self::Lines;
+            return Self::Lines(Mutex::default());
         }
         let style =
             ProgressStyle::with_template(TEMPLATE).unwrap_or_else(|_| ProgressStyle::default_bar());
@@ -49,8 +54,17 @@ impl Progress {
 
     /// Something is being waited for: `what` says what and what was seen last.
     pub(super) fn waiting(&self, what: String) {
-        if let Self::Bar(bar) = self {
-            bar.set_message(what);
+        match self {
+            Self::Off => {}
+            Self::Lines(last) => {
+                let mut last = last.lock().unwrap_or_else(PoisonError::into_inner);
+                if *last != what {
+                    // Best effort, as for finished changes.
+                    let _ = writeln!(std::io::stderr().lock(), "waiting: {what}");
+                    *last = what;
+                }
+            }
+            Self::Bar(bar) => bar.set_message(what),
         }
     }
 
@@ -58,7 +72,7 @@ impl Progress {
     pub(super) fn finished(&self, outcome: &Outcome) {
         match self {
             Self::Off => {}
-            Self::Lines => {
+            Self::Lines(_) => {
                 // Progress is best effort: a closed stderr must not stop an apply.
                 let _ = writeln!(std::io::stderr().lock(), "{}", outcome.line());
             }

@@ -17,6 +17,10 @@ use crate::plan::{Action, Change};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ApplyReport {
     pub outcomes: Vec<Outcome>,
+    /// Why the apply was stopped early, when it was: the summary says so even when nothing
+    /// was left to skip (a signal during the wait for a peering, the last change under way).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<StopReason>,
 }
 
 /// What happened to one change.
@@ -87,7 +91,7 @@ impl Outcome {
     }
 
     /// One line: `cluster-01: created service-intentions/web`, or what went wrong (the first
-    /// line of an error only).
+    /// line of an error or reason only).
     pub fn line(&self) -> String {
         let (cluster, object, done) = (&self.cluster, &self.object, self.action.past());
         match &self.status {
@@ -110,7 +114,8 @@ impl Outcome {
                 format!("{cluster}: {object} not {done}: {first}")
             }
             Status::Skipped { because } => {
-                format!("{cluster}: {object} not {done}: skipped: {because}")
+                let first = because.lines().next().unwrap_or_default();
+                format!("{cluster}: {object} not {done}: skipped: {first}")
             }
         }
     }
@@ -169,18 +174,12 @@ impl ApplyReport {
 
     /// Whether the apply stopped because it was interrupted.
     pub fn was_interrupted(&self) -> bool {
-        self.skipped_because(INTERRUPTED)
+        self.stopped == Some(StopReason::Signal)
     }
 
     /// Whether the apply stopped because its time limit ran out.
     pub fn timed_out(&self) -> bool {
-        self.skipped_because(TIMED_OUT)
-    }
-
-    fn skipped_because(&self, reason: &str) -> bool {
-        self.outcomes.iter().any(
-            |outcome| matches!(&outcome.status, Status::Skipped { because } if because == reason),
-        )
+        self.stopped == Some(StopReason::Deadline)
     }
 
     pub fn counts(&self) -> Counts {
@@ -312,7 +311,7 @@ impl Status {
     }
 }
 
-/// One outcome: its line, then the rest of a multi-line error, indented.
+/// One outcome: its line, then the rest of a multi-line error or reason, indented.
 fn render_outcome(
     outcome: &Outcome,
     symbol: &str,
@@ -322,10 +321,12 @@ fn render_outcome(
 ) -> io::Result<()> {
     let style = Style::new().fg_color(Some(hue.into()));
     writeln!(out, "  {} {}", paint.style(symbol, style), outcome.line())?;
-    if let Status::Failed { error } = &outcome.status {
-        for line in error.lines().skip(1) {
-            writeln!(out, "      {line}")?;
-        }
+    let more = match &outcome.status {
+        Status::Failed { error: text } | Status::Skipped { because: text } => text,
+        Status::Written { .. } | Status::Conflicted { .. } => return Ok(()),
+    };
+    for line in more.lines().skip(1) {
+        writeln!(out, "      {line}")?;
     }
     Ok(())
 }
@@ -421,6 +422,7 @@ mod tests {
                 outcome(Action::Create, "service-defaults/a", written()),
                 outcome(Action::Update, "service-defaults/b", unchanged),
             ],
+            stopped: None,
         };
         let counts = report.counts();
         assert_eq!(
@@ -454,6 +456,7 @@ mod tests {
                 outcome(Action::Update, "service-defaults/web", written()),
                 outcome(Action::Delete, "service-defaults/old", written()),
             ],
+            stopped: None,
         };
         assert!(report.is_success());
         assert_eq!(
@@ -498,6 +501,7 @@ mod tests {
                     },
                 ),
             ],
+            stopped: None,
         };
         let text = rendered(&report);
         for expected in [
@@ -512,8 +516,34 @@ mod tests {
     }
 
     #[test]
+    fn a_reason_over_several_lines_is_indented_under_its_change() {
+        let because = "not sent: the agent stopped answering; the last failure:\nPUT timed out";
+        let report = ApplyReport {
+            outcomes: vec![outcome(
+                Action::Create,
+                "service-defaults/web",
+                Status::Skipped {
+                    because: because.into(),
+                },
+            )],
+            stopped: None,
+        };
+        assert_eq!(
+            report.outcomes[0].line(),
+            "cluster-01: service-defaults/web not created: skipped: not sent: the agent stopped \
+             answering; the last failure:"
+        );
+        let text = rendered(&report);
+        assert!(
+            text.contains("the last failure:\n      PUT timed out\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn an_interrupted_apply_says_so() {
         let report = ApplyReport {
+            stopped: Some(StopReason::Signal),
             outcomes: vec![outcome(
                 Action::Create,
                 "mesh/mesh",
@@ -525,6 +555,21 @@ mod tests {
         assert_eq!(
             report.summary(),
             "Apply interrupted: 0 written, 0 conflicted, 0 failed, 1 skipped."
+        );
+        // Stopped while waiting for a peering: nothing was left to skip, still interrupted.
+        let waiting = ApplyReport {
+            stopped: Some(StopReason::Signal),
+            outcomes: vec![outcome(
+                Action::Establish,
+                "peering cluster-02",
+                Status::Failed {
+                    error: "interrupted while waiting for peering cluster-01 ⇄ cluster-02".into(),
+                },
+            )],
+        };
+        assert_eq!(
+            waiting.summary(),
+            "Apply interrupted: 0 written, 0 conflicted, 1 failed, 0 skipped."
         );
     }
 

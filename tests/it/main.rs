@@ -53,3 +53,5 @@ mod faults;
 mod convergence;
 // Entries Consul checks against each other (resolver subsets, L7 intentions and protocols) applied in one go.
 mod apply_order;
+// An apply stopped while it runs: SIGTERM, a second signal, Ctrl-C during a peering wait, an agent gone or frozen.
+mod signals;

@@ -6,8 +6,10 @@
 )]
 
 use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
-use tempfile::TempDir;
+use tempfile::{NamedTempFile, TempDir};
 
 use super::consul::Cluster;
 
@@ -30,7 +32,18 @@ impl std::fmt::Display for Run {
 
 /// Runs `meshplan ARGS DIR` with only `env` of Consul's and meshplan's variables, no colour.
 pub fn meshplan(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Run {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_meshplan"));
+    let output = command(args, dir, env).output().expect("meshplan runs");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+/// The command line of `meshplan ARGS DIR` with only `env` of Consul's and meshplan's
+/// variables, no colour.
+fn command(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_meshplan"));
     command
         .args(args)
         .arg(dir)
@@ -42,12 +55,119 @@ pub fn meshplan(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Run {
         }
     }
     command.envs(env.iter().copied());
-    let output = command.output().expect("meshplan runs");
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    command
+}
+
+/// `meshplan` running in the background, for tests that act while it runs (signals, faults).
+///
+/// Its stdout and stderr go to files, so it never blocks on a pipe nobody reads; every wait is
+/// bounded; dropping it kills it, so a failing test leaves no process behind.
+pub struct Background {
+    child: Child,
+    stdout: NamedTempFile,
+    stderr: NamedTempFile,
+}
+
+impl Background {
+    /// Starts `meshplan ARGS DIR` as [`meshplan`] runs it, without waiting.
+    pub fn start(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Self {
+        let stdout = NamedTempFile::new().expect("a file for stdout");
+        let stderr = NamedTempFile::new().expect("a file for stderr");
+        let child = command(args, dir, env)
+            .stdin(Stdio::null())
+            .stdout(stdout.reopen().expect("the stdout file"))
+            .stderr(stderr.reopen().expect("the stderr file"))
+            .spawn()
+            .expect("meshplan starts");
+        Self {
+            child,
+            stdout,
+            stderr,
+        }
     }
+
+    /// What it wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.stderr.path()).unwrap_or_default()
+    }
+
+    /// Waits until `found` holds of its stderr; panics after `timeout` (or when it exited
+    /// first), naming `what` and quoting stderr.
+    pub async fn wait_for_stderr(
+        &mut self,
+        timeout: Duration,
+        what: &str,
+        found: impl Fn(&str) -> bool,
+    ) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let stderr = self.stderr();
+            if found(&stderr) {
+                return;
+            }
+            let exited = self.child.try_wait().expect("poll meshplan");
+            assert!(
+                exited.is_none() && Instant::now() < deadline,
+                "waiting until {what}: {} after {timeout:?}; stderr:\n{stderr}",
+                exited.map_or("not yet".to_owned(), |status| format!("exited ({status})"))
+            );
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Sends `signal` (`INT`, `TERM`, ...) without waiting.
+    pub fn signal(&self, signal: &str) {
+        send(signal, self.child.id());
+    }
+
+    /// Waits for it to exit; panics after `timeout`, killing it and quoting what it wrote.
+    pub async fn wait(mut self, timeout: Duration) -> Run {
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("poll meshplan") {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!(
+                    "meshplan did not exit within {timeout:?}:\n{}",
+                    self.output(None)
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        };
+        self.output(status.code())
+    }
+
+    fn output(&self, code: Option<i32>) -> Run {
+        Run {
+            code,
+            stdout: std::fs::read_to_string(self.stdout.path()).unwrap_or_default(),
+            stderr: self.stderr(),
+        }
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        // Errors only mean it already exited.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// How often [`Background`] looks at what it wrote, or whether it exited.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Sends `signal` (`INT`, `STOP`, ...) to process `pid` with kill(1): the crate forbids unsafe
+/// code, and tests need no more than this.
+pub fn send(signal: &str, pid: u32) {
+    let status = Command::new("kill")
+        .args([format!("-{signal}"), pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{signal} {pid}: {status}");
 }
 
 /// A `cluster` block named after `agent`, at its address.

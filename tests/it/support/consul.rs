@@ -113,6 +113,18 @@ impl Cluster {
             .unwrap_or_else(|err| format!("<cannot read {}: {err}>", self.log_path.display()))
     }
 
+    /// Freezes the agent (SIGSTOP), as a hung process or a paused machine: connections are
+    /// still accepted and requests still received, but nothing is answered until
+    /// [`Cluster::thaw`]. Dropping a frozen cluster still kills it.
+    pub fn freeze(&self) {
+        super::cli::send("STOP", self.agent.id());
+    }
+
+    /// Resumes a frozen agent (SIGCONT): it answers what it received meanwhile.
+    pub fn thaw(&self) {
+        super::cli::send("CONT", self.agent.id());
+    }
+
     /// Spawns the agent without waiting for it, so several agents can boot at the same time.
     fn launch(name: &str, extra_hcl: &[String]) -> Cluster {
         let dir = tempfile::Builder::new()

@@ -11,11 +11,13 @@
     reason = "shared by every test module, and each module uses only part of it"
 )]
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::task::AbortHandle;
 
 /// What the proxy does to a request a [`Rule`] matches.
 #[derive(Debug, Clone, Copy)]
@@ -58,6 +60,10 @@ struct State {
     upstream: String,
     rules: Vec<Rule>,
     seen: Vec<Seen>,
+    /// The accept loop and every connection's task, for [`FaultProxy::kill`].
+    tasks: Vec<AbortHandle>,
+    /// Killed: a connection accepted meanwhile is closed at once.
+    killed: bool,
 }
 
 /// A running proxy; stops with the test's runtime.
@@ -76,13 +82,55 @@ impl FaultProxy {
             upstream: upstream.to_owned(),
             ..State::default()
         }));
-        let shared = Arc::clone(&state);
-        tokio::spawn(async move {
+        let proxy = FaultProxy { address, state };
+        proxy.listen(listener);
+        proxy
+    }
+
+    fn listen(&self, listener: TcpListener) {
+        let shared = Arc::clone(&self.state);
+        let mut state = self.lock();
+        state.killed = false;
+        let accept = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, Arc::clone(&shared)));
+                let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
+                if state.killed {
+                    return;
+                }
+                let task = tokio::spawn(serve(stream, Arc::clone(&shared)));
+                state.tasks.push(task.abort_handle());
             }
         });
-        FaultProxy { address, state }
+        state.tasks.push(accept.abort_handle());
+    }
+
+    /// Dies as a killed process would, and as an agent killed behind it looks to its clients:
+    /// every open connection is closed, answered or not, and new ones are refused. What it
+    /// received is kept ([`FaultProxy::seen`]).
+    pub fn kill(&self) {
+        let mut state = self.lock();
+        state.killed = true;
+        for task in state.tasks.drain(..) {
+            task.abort();
+        }
+    }
+
+    /// Listens again at the same address after [`FaultProxy::kill`], with the same rules.
+    pub async fn restart(&self) {
+        let address = self.address.trim_start_matches("http://");
+        // The old listener closes once the runtime drops its aborted task: a moment later.
+        let mut tries = 0;
+        let listener = loop {
+            match TcpListener::bind(address).await {
+                Ok(listener) => break listener,
+                Err(error) => {
+                    tries += 1;
+                    assert!(tries < 100, "bind {address} again: {error}");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+        };
+        self.listen(listener);
     }
 
     /// `http://127.0.0.1:PORT`, for a workspace's `address`.
@@ -117,6 +165,21 @@ impl FaultProxy {
             .iter()
             .filter(|seen| seen.answered && seen.method == method && seen.path.starts_with(prefix))
             .count()
+    }
+
+    /// The `Name` of each JSON body of a request with `method` whose path starts with
+    /// `prefix` that the agent answered, with how often.
+    pub fn answered_names(&self, method: &str, prefix: &str) -> BTreeMap<String, usize> {
+        let mut names = BTreeMap::new();
+        for seen in self.lock().seen.iter() {
+            if seen.answered && seen.method == method && seen.path.starts_with(prefix) {
+                let body: serde_json::Value =
+                    serde_json::from_slice(&seen.body).expect("a JSON body");
+                let name = body["Name"].as_str().expect("a Name").to_owned();
+                *names.entry(name).or_insert(0) += 1;
+            }
+        }
+        names
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
