@@ -77,7 +77,7 @@ async fn resolve_write(
     error: &Error,
 ) -> Result<Done, Failure> {
     let now = read_back(client, entry, error).await?;
-    let first = first_line(error);
+    let first = one_line(error);
     match now {
         Some(live) if holds(&entry.kind, body, &live) => {
             if cas != 0 && live.modify_index == cas {
@@ -109,7 +109,7 @@ async fn resolve_delete(
     match read_back(client, entry, error).await? {
         None => Ok(Done::Written(Some(format!(
             "confirmed by reading it back after: {}",
-            first_line(error)
+            one_line(error)
         )))),
         Some(live) if live.modify_index == cas => Err(not_written(error)),
         Some(_) => Err(Failure::Failed(format!(
@@ -131,7 +131,7 @@ async fn read_back(
         .map_err(|read| {
             Failure::Failed(format!(
                 "{error}\nreading it back failed too: {}\n{UNKNOWN}",
-                first_line(&read)
+                one_line(&read)
             ))
         })
 }
@@ -140,13 +140,16 @@ fn not_written(error: &Error) -> Failure {
     Failure::Failed(format!("{error}\nreading it back shows it was not written"))
 }
 
-fn first_line(error: &Error) -> String {
-    error
-        .to_string()
+/// `error` on one line: the read-back failure sits inside the write's own report, and a
+/// breaker's refusal ends its first line with "the last failure:" and goes on below.
+fn one_line(error: &Error) -> String {
+    let text = error.to_string();
+    let lines: Vec<&str> = text
         .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join(" ")
 }
 
 /// Whether the stored entry says what `body` says, compared as plans compare.
