@@ -13,7 +13,7 @@
 //!   shows it.
 //!
 //! A peering whose token was lost is also re-established: a new token is generated, which
-//! invalidates the lost one (nobody can use it anyway). That is the case when
+//! invalidates the earlier one. That is the case when
 //! - the acceptor is PENDING and the dialer is ours but has no side yet (the answer to
 //!   generate-token was lost, or establish never ran);
 //! - only the acceptor is ours, marked by this workspace, PENDING, and its `token_out` file does
