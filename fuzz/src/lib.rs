@@ -60,11 +60,27 @@ pub fn check_load(root: &Path) {
 /// Reads `text` as a saved plan (what `show` and `apply PLANFILE` do first). A plan that reads
 /// must render as `show` renders it, in every format, and must read again once written back:
 /// meshplan reads every plan it writes.
+///
+/// The seal refuses nearly every mutation, so the content behind it is also read as if it had
+/// been sealed again (as anyone editing a plan can): it must render all the same.
 pub fn check_saved_plan(text: &str) {
     let path = Path::new("plan.json");
-    let Ok(saved) = SavedPlan::parse(text, path) else {
-        return;
-    };
+    match SavedPlan::parse(text, path) {
+        Ok(saved) => {
+            render_saved_plan(&saved);
+            let written = saved.to_sealed_text().expect("a saved plan serializes");
+            SavedPlan::parse(&written, path).expect("a saved plan reads back");
+        }
+        Err(_) => {
+            if let Ok(saved) = serde_json::from_str::<SavedPlan>(text) {
+                render_saved_plan(&saved);
+            }
+        }
+    }
+}
+
+/// Renders `saved` in every format `show` has.
+fn render_saved_plan(saved: &SavedPlan) {
     let mut out = Vec::new();
     render::text::render(&saved.plan, &mut out, render::text::Options { color: false })
         .expect("renders as text");
@@ -72,8 +88,6 @@ pub fn check_saved_plan(text: &str) {
         .expect("renders as coloured text");
     render::markdown::render(&saved.plan, &mut out).expect("renders as markdown");
     render::json::render(&saved.plan, &mut out).expect("renders as JSON");
-    let written = serde_json::to_string(&saved).expect("a saved plan serializes");
-    SavedPlan::parse(&written, path).expect("a saved plan reads back");
 }
 
 /// The Consul response decoders, in the order of the selector byte of `decode_consul` inputs.

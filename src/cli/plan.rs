@@ -183,7 +183,7 @@ pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(out) = &args.out {
         let saved = SavedPlan {
-            format_version: plan::FORMAT_VERSION,
+            format_version: SavedPlan::FORMAT_VERSION,
             workspace: SavedPlan::workspace_path(&args.workspace.dir, out)?,
             digest: digest::digest(&planned.desired)?,
             clusters: args.clusters.clone(),

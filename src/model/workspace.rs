@@ -72,6 +72,10 @@ pub struct PeeringSpec {
     pub meta: BTreeMap<String, String>,
     /// Only the acceptor is ours: write the token here (mode 0600) for the other team.
     pub token_out: Option<PathBuf>,
+    /// Whether the `token_out` file existed when the workspace was loaded. Read at the edge, so
+    /// that the planner stays pure: a PENDING acceptor of this workspace without it has lost its
+    /// token, and the plan generates a new one.
+    pub token_out_exists: bool,
     /// Only the dialer is ours: establish with the token in this file.
     pub token_file: Option<PathBuf>,
     /// Addresses the dialer should use instead of the acceptor's servers (NAT, load balancer).

@@ -12,6 +12,18 @@
 //!   FAILING is left alone: the fix (a fresh token) is the other team's to use, and `status`
 //!   shows it.
 //!
+//! A peering whose token was lost is also re-established: a new token is generated, which
+//! invalidates the earlier one. That is the case when
+//! - the acceptor is PENDING and the dialer is ours but has no side yet (the answer to
+//!   generate-token was lost, or establish never ran);
+//! - only the acceptor is ours, marked by this workspace, PENDING, and its `token_out` file does
+//!   not exist ([`PeeringSpec::token_out_exists`], read when the workspace is loaded): the answer
+//!   to generate-token was lost before the file was written, or the file was removed before the
+//!   other team dialled. With the file present, PENDING means the other team has the token and
+//!   has not dialled yet: nothing is planned, and the plan says whose turn it is. A side without
+//!   this workspace's mark (adopted) is never given a new token this way: meshplan did not
+//!   hand out the one it has.
+//!
 //! Consul cannot change a peering's `Meta` in place (only generate and establish set it), so
 //! what the mark and the files' `meta` say can only change by deleting the peering and
 //! establishing it again ([`Action::Replace`], always destructive, Terraform's "forces
@@ -272,7 +284,14 @@ impl<'a> Read<'a> {
     ) -> Option<String> {
         let cluster = &side.cluster;
         let Some(seen) = seen else {
-            return Some(format!("{cluster}'s side is gone"));
+            return Some(match (role, self.pending_acceptor()) {
+                (Role::Dialer, Some(acceptor)) => format!(
+                    "{cluster} has no peering yet and {acceptor}'s side is PENDING: generate a new \
+                     peering token and establish with it (the earlier token stops working; it \
+                     was never used)"
+                ),
+                _ => format!("{cluster}'s side is gone"),
+            });
         };
         if wrong_role(role, seen) {
             let (is, should) = match role {
@@ -296,8 +315,33 @@ impl<'a> Read<'a> {
             (PeeringState::Pending, Role::Dialer) => Some(format!(
                 "{cluster}'s side never finished establishing (PENDING)"
             )),
+            (PeeringState::Pending, Role::Acceptor) => self.lost_token_file(seen).map(|path| {
+                format!(
+                    "{cluster}'s side is PENDING and its token file {path} does not exist: \
+                     generate a new peering token and write it there (the earlier token stops \
+                     working: its answer was lost before it was written, or the file was removed)"
+                )
+            }),
             _ => None,
         }
+    }
+
+    /// The acceptor's cluster, when the acceptor is ours and PENDING (no dialer has used its
+    /// token).
+    fn pending_acceptor(&self) -> Option<&'a str> {
+        let seen = self.acceptor.filter(|seen| !seen.is_dialer())?;
+        (self.spec.acceptor.ours && seen.state == PeeringState::Pending)
+            .then_some(self.spec.acceptor.cluster.as_str())
+    }
+
+    /// The `token_out` path, when the PENDING acceptor `seen` is this workspace's and the token
+    /// it was generated for never reached that file (or the file is gone).
+    fn lost_token_file(&self, seen: &LivePeering) -> Option<String> {
+        let path = self.spec.token_out.as_ref()?;
+        let lost = !self.spec.dialer.ours
+            && !self.spec.token_out_exists
+            && seen.owner().is(self.rules.workspace);
+        lost.then(|| path.display().to_string())
     }
 
     /// The change's cluster: the acceptor's when it is ours, else the dialer's.

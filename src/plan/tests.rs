@@ -216,16 +216,19 @@ pub(crate) fn peering(acceptor: &str, dialer: &str) -> PeeringSpec {
         dialer: side(dialer, acceptor, true),
         meta: BTreeMap::from([("owner".to_owned(), "platform".to_owned())]),
         token_out: None,
+        token_out_exists: false,
         token_file: None,
         server_external_addresses: Vec::new(),
     }
 }
 
-/// Only the acceptor is ours; the token goes to `tokens/<dialer>.token`.
+/// Only the acceptor is ours; the token goes to `tokens/<dialer>.token`, which exists (a token
+/// was handed over).
 pub(crate) fn acceptor_only(acceptor: &str, dialer: &str) -> PeeringSpec {
     PeeringSpec {
         dialer: side(dialer, acceptor, false),
         token_out: Some(PathBuf::from(format!("tokens/{dialer}.token"))),
+        token_out_exists: true,
         ..peering(acceptor, dialer)
     }
 }

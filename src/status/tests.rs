@@ -27,6 +27,7 @@ fn desired() -> Desired {
         dialer: side("cluster-02", "cluster-01"),
         meta: BTreeMap::new(),
         token_out: None,
+        token_out_exists: false,
         token_file: None,
         server_external_addresses: Vec::new(),
     });

@@ -135,7 +135,8 @@ impl Loader<'_> {
             let diagnostic = redact_value_of_key(&file, problem, file.diagnostic(problem));
             self.diags.push(diagnostic);
         }
-        let resolved = resolve::resolve(parts, &file, &mut self.diags);
+        let mut resolved = resolve::resolve(parts, &file, &mut self.diags);
+        self.token_out_files(&mut resolved.peerings);
         let ignore = self.ignore(&file, &resolved.ignore);
         let desired = Desired {
             root: self.root.to_path_buf(),
@@ -150,6 +151,22 @@ impl Loader<'_> {
             peerings_complete: resolved.peerings_complete,
         };
         Some((desired, rest))
+    }
+
+    /// Whether each peering's `token_out` file exists (the planner regenerates a lost token).
+    fn token_out_files(&mut self, peerings: &mut [crate::model::PeeringSpec]) {
+        for peering in peerings {
+            let Some(out) = &peering.token_out else {
+                continue;
+            };
+            match self.root.join(out).try_exists() {
+                Ok(exists) => peering.token_out_exists = exists,
+                Err(error) => self.diags.push(Diagnostic::error(format!(
+                    "cannot tell whether the peering token file `{}` exists: {error}",
+                    out.display()
+                ))),
+            }
+        }
     }
 
     /// The workspace file of the root folder and its format; a problem when there is not

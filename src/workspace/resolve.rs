@@ -393,6 +393,7 @@ fn peering(
         dialer,
         meta: raw.meta,
         token_out: raw.token_out.map(PathBuf::from),
+        token_out_exists: false,
         token_file: raw.token_file.map(PathBuf::from),
         server_external_addresses: raw.server_external_addresses,
     })

@@ -549,7 +549,7 @@ async fn entry_index(client: &Client, kind: &str, name: &str) -> u64 {
         .expect("a ModifyIndex")
 }
 
-fn assert_private(path: &Path) {
+pub(crate) fn assert_private(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;

@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::support::cli::{Run, assert_exit, entries, meshplan, write};
-use crate::support::consul::Cluster;
+use crate::apply::assert_private;
+use crate::support::cli::{Run, assert_exit, cluster_block, entries, meshplan, write};
+use crate::support::consul::{Cluster, start_clusters};
 use crate::support::fault_proxy::{Fault, FaultProxy};
 
 /// A workspace whose only cluster, cluster-01, is reached through `proxy`, with a
@@ -103,13 +104,28 @@ async fn writes_answered_with_5xx_or_cut_off_are_read_back_never_resent() {
     );
 }
 
+/// The plan after a lost generate-token answer: it generates a new token, saying so.
+fn assert_plans_a_new_token(dir: &Path) {
+    let plan = meshplan(&["plan", "--detailed-exitcode"], dir, &[]);
+    assert_exit(&plan, 2);
+    assert!(
+        plan.stdout.contains("generate a new peering token"),
+        "{plan}"
+    );
+    assert!(
+        plan.stdout.contains("the earlier token stops working"),
+        "{plan}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_peering_token_is_generated_once_when_its_answer_is_lost() {
-    let agent = Cluster::start("cluster-01").await;
-    let proxy = FaultProxy::start(&agent.http_addr()).await;
+async fn a_lost_peering_token_is_not_resent_and_the_next_apply_writes_a_new_one() {
+    let agents = start_clusters(&["cluster-01", "partner"]).await;
+    let proxy = FaultProxy::start(&agents[0].http_addr()).await;
     let peering = "peering {\n  acceptor = \"cluster-01\"\n  dialer = \"partner\"\n  token_out \
                    = \"tokens/partner.token\"\n}\n";
     let dir = workspace(&proxy, &[], peering);
+    let token_path = dir.path().join("tokens/partner.token");
     proxy.add("POST", "/v1/peering/token", Fault::CutAfter, 1);
 
     let first = apply(dir.path(), &["--timeout", "60s"]);
@@ -119,7 +135,58 @@ async fn a_peering_token_is_generated_once_when_its_answer_is_lost() {
         "{first}"
     );
     assert_eq!(proxy.answered("POST", "/v1/peering/token"), 1, "sent once");
-    assert!(!dir.path().join("tokens/partner.token").exists());
+    assert!(!token_path.exists());
+
+    // cluster-01 holds a PENDING peering whose token nobody has.
+    assert_plans_a_new_token(dir.path());
+    let second = apply(dir.path(), &[]);
+    assert_exit(&second, 0);
+    assert!(second.stdout.contains("token written to"), "{second}");
+    assert_eq!(proxy.answered("POST", "/v1/peering/token"), 2);
+    assert_private(&token_path);
+    // PENDING with the token handed over: the other team's turn, nothing to change.
+    assert_converged(dir.path());
+
+    // The other team dials with the token written: it is the one that works.
+    let theirs = TempDir::new().expect("a temp dir");
+    let text = format!(
+        "workspace = \"partner\"\n{}peering {{\n  acceptor = \"cluster-01\"\n  dialer = \
+         \"partner\"\n  token_file = \"tokens/cluster-01.token\"\n}}\n",
+        cluster_block(&agents[1])
+    );
+    write(theirs.path(), "meshplan.hcl", &text);
+    let token = std::fs::read_to_string(&token_path).expect("the token file");
+    write(theirs.path(), "tokens/cluster-01.token", &token);
+    let dialled = apply(theirs.path(), &[]);
+    assert_exit(&dialled, 0);
+    assert_converged(dir.path());
+    assert_eq!(proxy.answered("POST", "/v1/peering/token"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_peering_token_between_two_clusters_is_replaced_by_the_next_apply() {
+    let agents = start_clusters(&["cluster-01", "cluster-02"]).await;
+    let proxy = FaultProxy::start(&agents[0].http_addr()).await;
+    let peering = format!(
+        "{}peering {{\n  acceptor = \"cluster-01\"\n  dialer = \"cluster-02\"\n}}\n",
+        cluster_block(&agents[1])
+    );
+    let dir = workspace(&proxy, &[], &peering);
+    proxy.add("POST", "/v1/peering/token", Fault::CutAfter, 1);
+
+    let first = apply(dir.path(), &["--timeout", "60s"]);
+    assert_exit(&first, 1);
+    assert!(
+        first.stdout.contains("may or may not have been written"),
+        "{first}"
+    );
+    assert_eq!(proxy.answered("POST", "/v1/peering/token"), 1, "sent once");
+
+    assert_plans_a_new_token(dir.path());
+    let second = apply(dir.path(), &[]);
+    assert_exit(&second, 0);
+    assert_eq!(proxy.answered("POST", "/v1/peering/token"), 2);
+    assert_converged(dir.path());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

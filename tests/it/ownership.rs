@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use meshplan::cli::saved::SavedPlan;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -148,12 +149,15 @@ async fn an_emptied_cluster_folder_deletes_nothing_unless_allowed() {
 type Edit = Box<dyn FnOnce(&mut Value)>;
 
 /// Edits the saved plan at `path` with `edit`, writing it back.
+/// Edits the plan saved at `path` and seals it again, as anyone editing it can: the seal only
+/// detects edits, the comparison with a fresh plan is what refuses them.
 fn edit_plan(path: &Path, edit: impl FnOnce(&mut Value)) {
     let mut plan: Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("read the plan"))
             .expect("a JSON plan");
     edit(&mut plan);
-    std::fs::write(path, serde_json::to_string_pretty(&plan).expect("JSON")).expect("write");
+    let edited: SavedPlan = serde_json::from_value(plan).expect("still a saved plan");
+    std::fs::write(path, edited.to_sealed_text().expect("JSON")).expect("write");
 }
 
 #[tokio::test]

@@ -896,6 +896,7 @@ fn peerings(
             ),
             meta: draft.meta,
             token_out: (!dialer_ours).then(|| PathBuf::from(&draft.token_path)),
+            token_out_exists: false,
             token_file: (!acceptor_ours).then(|| PathBuf::from(&draft.token_path)),
             server_external_addresses: draft.addresses,
         };

@@ -121,3 +121,51 @@ async fn show_renders_a_saved_plan_in_each_format_without_a_cluster() {
     assert_eq!(plan["format_version"], 1);
     assert_eq!(plan["changes"][0]["action"], "create");
 }
+
+#[tokio::test]
+async fn a_saved_plan_edited_in_any_byte_is_refused_and_one_left_as_saved_applies() {
+    let agent = Cluster::start("cluster-01").await;
+    let dir = workspace("platform", &agent, &entries(&["web"]));
+    let saved = dir.path().join("plan.json");
+    let run = meshplan(
+        &["plan", "--out", saved.to_str().expect("UTF-8")],
+        dir.path(),
+        &[],
+    );
+    assert_exit(&run, 0);
+    let original = std::fs::read_to_string(&saved).expect("read");
+
+    // Only what people read: the summary says nothing is created.
+    let edited = original.replacen("\"create\": 1", "\"create\": 0", 1);
+    assert_ne!(edited, original, "the summary is in the file");
+    std::fs::write(&saved, &edited).expect("edit the plan");
+    for command in [&["show"][..], &["apply"][..]] {
+        let refused = meshplan(command, &saved, &[]);
+        assert_exit(&refused, 1);
+        assert!(
+            refused
+                .stderr
+                .contains("plan.json` was edited after it was saved")
+                && refused.stderr.contains("run plan again"),
+            "{refused}"
+        );
+    }
+    assert_eq!(defaults_owner(&agent, "web").await, None, "nothing written");
+
+    // A plan saved by an older meshplan has no seal.
+    let mut old: Value = serde_json::from_str(&original).expect("JSON");
+    old["format_version"] = 1.into();
+    old.as_object_mut().expect("an object").remove("seal");
+    std::fs::write(&saved, old.to_string()).expect("write an old plan");
+    let refused = meshplan(&["apply"], &saved, &[]);
+    assert_exit(&refused, 1);
+    assert!(refused.stderr.contains("without a seal"), "{refused}");
+
+    std::fs::write(&saved, &original).expect("restore the plan");
+    let apply = meshplan(&["apply"], &saved, &[]);
+    assert_exit(&apply, 0);
+    assert_eq!(
+        defaults_owner(&agent, "web").await.as_deref(),
+        Some("platform")
+    );
+}

@@ -398,3 +398,83 @@ fn a_side_with_a_planned_change_is_not_also_shown_as_not_active() {
     assert_eq!(planned.changes[0].action, Action::Reestablish);
     assert!(planned.not_active.is_empty());
 }
+
+/// cluster-01 accepts for partner-east, whose `token_out` file exists or not; the acceptor side
+/// as given.
+fn acceptor_only_with(token_out_exists: bool, side: (Role, &str, bool)) -> (Desired, Live) {
+    let mut desired = workspace(&["cluster-01"]);
+    let mut spec = acceptor_only("cluster-01", "partner-east");
+    spec.token_out_exists = token_out_exists;
+    desired.peerings.push(spec);
+    let mut live = live(&["cluster-01"]);
+    put_peering(&mut live, "cluster-01", "partner-east", side, 5);
+    (desired, live)
+}
+
+#[test]
+fn a_pending_acceptor_whose_token_file_is_missing_gets_a_new_token() {
+    let (desired, live) = acceptor_only_with(false, (Role::Acceptor, "PENDING", true));
+    check(
+        &desired,
+        &live,
+        "cluster-01 re-establish peering partner-east cas=5 \
+         why=[cluster-01's side is PENDING and its token file tokens/partner-east.token does \
+         not exist: generate a new peering token and write it there (the earlier token stops \
+         working: its answer was lost before it was written, or the file was removed)]",
+    );
+    let planned = plan(&desired, &live);
+    assert!(planned.has_changes());
+    assert!(
+        !planned.changes[0].destructive,
+        "a PENDING side carries nothing"
+    );
+    assert!(planned.not_active.is_empty(), "the change says it already");
+}
+
+#[test]
+fn a_pending_acceptor_whose_token_file_exists_waits_for_the_other_team() {
+    let (desired, live) = acceptor_only_with(true, (Role::Acceptor, "PENDING", true));
+    check(&desired, &live, "");
+    let planned = plan(&desired, &live);
+    assert_eq!(planned.not_active.len(), 1);
+    assert!(
+        planned.not_active[0]
+            .advice
+            .starts_with("waiting for partner-east"),
+        "{}",
+        planned.not_active[0].advice
+    );
+}
+
+#[test]
+fn a_missing_token_file_changes_nothing_once_the_peering_was_used() {
+    for state in ["ACTIVE", "FAILING"] {
+        let (desired, live) = acceptor_only_with(false, (Role::Acceptor, state, true));
+        check(&desired, &live, "");
+    }
+}
+
+#[test]
+fn an_adopted_pending_acceptor_never_gets_a_new_token_for_a_missing_file() {
+    let (desired, live) = acceptor_only_with(false, (Role::Acceptor, "PENDING", false));
+    check(
+        &desired,
+        &live,
+        "cluster-01 adopt peering partner-east cas=5",
+    );
+    assert_eq!(plan(&desired, &live).not_active.len(), 1);
+}
+
+#[test]
+fn a_pending_acceptor_whose_dialer_has_no_side_gets_a_new_token() {
+    let (desired, live) = both(Some((Role::Acceptor, "PENDING", true)), None);
+    check(
+        &desired,
+        &live,
+        "cluster-01 re-establish peering cluster-02 cas=11 \
+         why=[cluster-02 has no peering yet and cluster-01's side is PENDING: generate a new \
+         peering token and establish with it (the earlier token stops working; it was never \
+         used)]",
+    );
+    assert!(!plan(&desired, &live).changes[0].destructive);
+}
