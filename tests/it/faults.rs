@@ -5,7 +5,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::apply::assert_private;
@@ -31,19 +30,6 @@ fn workspace(proxy: &FaultProxy, names: &[String], extra: &str) -> TempDir {
 
 fn names(count: usize) -> Vec<String> {
     (0..count).map(|n| format!("svc-{n:03}")).collect()
-}
-
-/// The `Name` of every config-entry PUT the agent answered, with how often.
-fn answered_writes(proxy: &FaultProxy) -> std::collections::BTreeMap<String, usize> {
-    let mut counts = std::collections::BTreeMap::new();
-    for seen in proxy.seen() {
-        if seen.answered && seen.method == "PUT" && seen.path.starts_with("/v1/config?") {
-            let body: Value = serde_json::from_slice(&seen.body).expect("a JSON body");
-            let name = body["Name"].as_str().expect("a Name").to_owned();
-            *counts.entry(name).or_insert(0) += 1;
-        }
-    }
-    counts
 }
 
 fn apply(dir: &Path, extra: &[&str]) -> Run {
@@ -96,7 +82,7 @@ async fn writes_answered_with_5xx_or_cut_off_are_read_back_never_resent() {
         "{second}"
     );
     assert_converged(dir.path());
-    let written = answered_writes(&proxy);
+    let written = proxy.answered_names("PUT", "/v1/config?");
     assert_eq!(written.len(), 20, "{written:?}");
     assert!(
         written.values().all(|&count| count == 1),

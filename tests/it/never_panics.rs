@@ -736,15 +736,21 @@ proptest! {
     }
 
     /// A saved plan with structural edits (values of other types, keys removed, added and
-    /// renamed, anywhere in it) reads or is refused; if it reads and passes `apply`'s checks
-    /// against a fresh plan of the same files, it does nothing the original did not.
+    /// renamed, anywhere in it) is refused by its seal; sealed again (as someone who means it
+    /// would), it reads or is refused, and if it passes `apply`'s checks against a fresh plan
+    /// of the same files, it does nothing the original did not.
     #[test]
     fn an_edited_saved_plan_does_no_more_than_the_original(
         (sample, bytes) in structurally_mutated(saved_plan_samples()),
     ) {
         let original = SavedPlan::parse(&String::from_utf8_lossy(&sample.bytes), saved_plan_path())
             .expect("a seed plan reads");
-        if let Some(edited) = check_saved_plan(&bytes)?
+        prop_assert!(check_saved_plan(&bytes)?.is_none(), "an edit passed the seal");
+        let resealed = serde_json::from_slice::<SavedPlan>(&bytes)
+            .ok()
+            .and_then(|plan| plan.to_sealed_text().ok());
+        if let Some(resealed) = resealed
+            && let Some(edited) = check_saved_plan(resealed.as_bytes())?
             && passes_apply_checks(&edited, &original)
         {
             for change in &edited.plan.changes {
