@@ -51,3 +51,6 @@ mod import;
 mod faults;
 // Random workspaces of two peered clusters applied until nothing is left to do; edits behind meshplan's back show exactly.
 mod convergence;
+// Every command, at trace, with every kind of ACL token given every way and peering tokens in
+// flight: no secret in any output, log or file written.
+mod secrets;

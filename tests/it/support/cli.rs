@@ -30,10 +30,15 @@ impl std::fmt::Display for Run {
 
 /// Runs `meshplan ARGS DIR` with only `env` of Consul's and meshplan's variables, no colour.
 pub fn meshplan(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Run {
+    Run::of(command(args, env).arg(dir))
+}
+
+/// The `meshplan ARGS` command with only `env` of Consul's and meshplan's variables, no colour:
+/// for runs without a folder argument, and for daemons to spawn.
+pub fn command(args: &[&str], env: &[(&str, &str)]) -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_meshplan"));
     command
         .args(args)
-        .arg(dir)
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE");
     for (name, _) in std::env::vars() {
@@ -42,11 +47,18 @@ pub fn meshplan(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Run {
         }
     }
     command.envs(env.iter().copied());
-    let output = command.output().expect("meshplan runs");
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    command
+}
+
+impl Run {
+    /// Runs `command` to its end.
+    pub fn of(command: &mut std::process::Command) -> Run {
+        let output = command.output().expect("meshplan runs");
+        Run {
+            code: output.status.code(),
+            stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+            stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+        }
     }
 }
 
