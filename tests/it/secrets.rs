@@ -6,9 +6,10 @@
 //! and the workspace's `token_env` and `token_file`.
 //!
 //! The first apply establishes a peering between the two clusters (its token only in memory)
-//! and generates one for a peer managed elsewhere (`token_out`). A proxy in front of the
-//! acceptor keeps what the agent answered, so the peering tokens that were in flight, and the
-//! establishment secret inside each, are known and searched for too.
+//! and generates one for a peer managed elsewhere (`token_out`), which that peer's own
+//! workspace then dials with, from its `token_file`. A proxy in front of the acceptor keeps
+//! what the agent answered, so the peering tokens that were in flight, and the establishment
+//! secret inside each, are known and searched for too.
 //!
 //! Searched: every run's stdout and stderr, the watcher's health and metrics pages, and every
 //! file under the test's folder (workspaces, plan files, imports, the watcher's logs, HOME and
@@ -516,6 +517,37 @@ async fn no_acl_or_peering_token_reaches_any_output_log_or_file() {
             .await;
             outputs.append(&mut runner.outputs);
         }
+    }
+
+    // The other team's side: a workspace of cluster-02 alone dials with the token handed over
+    // in `token_out`, read from its `token_file`; first with a token that may not, then for real.
+    let handed = std::fs::read_to_string(root.join("workspace-0/out/partner.token"))
+        .expect("the token handed over");
+    let dialer = root.join("dialer");
+    write(
+        &dialer,
+        "meshplan.hcl",
+        &format!(
+            "workspace = \"partner\"\n\
+             cluster \"cluster-02\" {{\n  address = \"{}\"\n  token_env = \"CLUSTER02_TOKEN\"\n}}\n\
+             peering {{\n  acceptor = \"cluster-01-partner\"\n  dialer = \"cluster-02\"\n  \
+             token_file = \"tokens/cluster-01.peering\"\n}}\n",
+            estate.two.http_addr()
+        ),
+    );
+    let handed_path = dialer.join("tokens/cluster-01.peering");
+    write_token(&handed_path, handed.trim());
+    exempt.push(handed_path);
+    for kind in [Kind::ReadOnly, Kind::Management] {
+        let token_env = vec![(token_variable("cluster-02"), estate.secret(kind).to_owned())];
+        let label = format!("{kind:?} token, the dialer's workspace");
+        let mut runner = Runner::new(label.clone(), token_env, root, kind == Kind::Management);
+        assert_eq!(runner.run(&["plan"], &dialer).code, Some(0));
+        let apply = runner.run(&["apply", "--auto-approve"], &dialer);
+        let expected = if kind == Kind::Management { 0 } else { 1 };
+        assert_eq!(apply.code, Some(expected), "{label}:\n{apply}");
+        runner.run(&["status", "--format", "json"], &dialer);
+        outputs.append(&mut runner.outputs);
     }
 
     // Commands that read no cluster, run with a token in the environment all the same.
