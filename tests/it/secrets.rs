@@ -277,7 +277,7 @@ async fn watch_once(runner: &mut Runner, dir: &Path, log: &Path) {
         .stderr(stderr)
         .spawn()
         .expect("meshplan watch starts");
-    let daemon = Daemon(child);
+    let mut daemon = Daemon(child);
     let metrics = poll_until(
         FIRST_RECONCILE,
         "the watcher's first reconcile",
@@ -302,7 +302,6 @@ async fn watch_once(runner: &mut Runner, dir: &Path, log: &Path) {
         .status()
         .expect("kill runs");
     assert!(status.success());
-    let mut daemon = daemon;
     let code = daemon.0.wait().expect("the watcher exits").code();
     let text = std::fs::read_to_string(log).unwrap_or_default();
     assert_eq!(code, Some(0), "{}:\n{text}", runner.label);
@@ -419,6 +418,164 @@ async fn grant_read_only(estate: &Estate, dir: &Path) {
     }
 }
 
+/// Every command that reads a workspace, with `runner`'s token given the way `source` gives
+/// it, on the workspace in `dir`; `name` tells this round's files apart. The token files
+/// written are added to `exempt`.
+async fn every_command(
+    runner: &mut Runner,
+    estate: &Estate,
+    (source, kind): (Source, Kind),
+    dir: &Path,
+    name: &str,
+    exempt: &mut Vec<PathBuf>,
+) {
+    let root = dir.parent().expect("the test's folder");
+    let label = runner.label.clone();
+    assert_eq!(runner.run(&["validate"], dir).code, Some(0));
+    assert_eq!(runner.run(&["policy"], dir).code, Some(0));
+    let plan = runner.run(&["plan"], dir);
+    let expected = if kind == Kind::Wrong { 1 } else { 0 };
+    assert_eq!(plan.code, Some(expected), "{label}:\n{plan}");
+    if kind == Kind::Wrong {
+        assert!(plan.stderr.contains("ACL not found"), "{label}:\n{plan}");
+    }
+    runner.run(&["plan", "--format", "json"], dir);
+    runner.run(&["plan", "--format", "markdown"], dir);
+    let saved = root.join(format!("plans/{name}.plan"));
+    std::fs::create_dir_all(saved.parent().expect("a folder")).expect("plans/");
+    runner.run(
+        &["plan", "--out", saved.to_str().expect("a UTF-8 path")],
+        dir,
+    );
+    if saved.exists() {
+        runner.run(&["show"], &saved);
+        runner.run(&["show", "--format", "json"], &saved);
+        runner.run(&["show", "--format", "markdown"], &saved);
+        runner.run(&["apply"], &saved);
+    }
+    let apply = runner.run(&["apply", "--auto-approve"], dir);
+    let expected = if kind == Kind::Management { 0 } else { 1 };
+    assert_eq!(apply.code, Some(expected), "{label}:\n{apply}");
+    runner.run(&["status"], dir);
+    runner.run(&["status", "--check"], dir);
+    runner.run(&["status", "--format", "json"], dir);
+    let clusters = ["--cluster", "cluster-01", "--cluster", "cluster-02"];
+    runner.run(&[&["import", "--dry-run"][..], &clusters].concat(), dir);
+    // A real import writes files: into a folder of its own, with the clusters alone.
+    let imported = root.join(format!("imports/{name}"));
+    let text = workspace_file(estate, source, false);
+    write(&imported, "meshplan.hcl", &text);
+    let inputs = root.join("inputs");
+    give_token(source, estate.secret(kind), &imported, &inputs, exempt);
+    runner.run(&[&["import"][..], &clusters].concat(), &imported);
+    let log = root.join(format!("logs/watch-{name}.log"));
+    watch_once(runner, dir, &log).await;
+}
+
+/// The other team's side: a workspace of cluster-02 alone dials with the token `token_out`
+/// wrote, read from its own `token_file`; with a token that may not, then one that may.
+fn dial_with_the_handed_over_token(
+    estate: &Estate,
+    root: &Path,
+    exempt: &mut Vec<PathBuf>,
+) -> Vec<(String, String)> {
+    let handed = std::fs::read_to_string(root.join("workspace-0/out/partner.token"))
+        .expect("the token handed over");
+    let dialer = root.join("dialer");
+    write(
+        &dialer,
+        "meshplan.hcl",
+        &format!(
+            "workspace = \"partner\"\n\
+             cluster \"cluster-02\" {{\n  address = \"{}\"\n  token_env = \"CLUSTER02_TOKEN\"\n}}\n\
+             peering {{\n  acceptor = \"cluster-01-partner\"\n  dialer = \"cluster-02\"\n  \
+             token_file = \"tokens/cluster-01.peering\"\n}}\n",
+            estate.two.http_addr()
+        ),
+    );
+    let handed_path = dialer.join("tokens/cluster-01.peering");
+    write_token(&handed_path, handed.trim());
+    exempt.push(handed_path);
+    let mut outputs = Vec::new();
+    for kind in [Kind::ReadOnly, Kind::Management] {
+        let token_env = vec![(token_variable("cluster-02"), estate.secret(kind).to_owned())];
+        let label = format!("{kind:?} token, the dialer's workspace");
+        let mut runner = Runner::new(label.clone(), token_env, root, kind == Kind::Management);
+        assert_eq!(runner.run(&["plan"], &dialer).code, Some(0));
+        let apply = runner.run(&["apply", "--auto-approve"], &dialer);
+        let expected = if kind == Kind::Management { 0 } else { 1 };
+        assert_eq!(apply.code, Some(expected), "{label}:\n{apply}");
+        runner.run(&["status", "--format", "json"], &dialer);
+        outputs.append(&mut runner.outputs);
+    }
+    outputs
+}
+
+/// The commands that read no cluster, run with a token in the environment all the same.
+fn offline_commands(estate: &Estate, root: &Path) -> Vec<(String, String)> {
+    let token_env = vec![("CONSUL_HTTP_TOKEN".to_owned(), estate.management.clone())];
+    let mut runner = Runner::new("offline commands".into(), token_env, root, false);
+    runner.run(&["schema", "--out"], &root.join("schemas"));
+    runner.run(&["completions"], Path::new("bash"));
+    let man = Run::of(&mut command(&["-vvv", "man"], &runner.env()));
+    runner.keep("-vvv man", format!("{man}"));
+    runner.outputs
+}
+
+/// The ACL tokens, and each peering token with the establishment secret inside it.
+fn secrets(estate: &Estate, peering_tokens: &[String]) -> Vec<Secret> {
+    let mut secrets = vec![
+        Secret {
+            what: "the management token".into(),
+            value: estate.management.clone(),
+        },
+        Secret {
+            what: "the wrong token".into(),
+            value: estate.wrong.clone(),
+        },
+        Secret {
+            what: "the read-only token".into(),
+            value: estate.read_only.clone(),
+        },
+    ];
+    for (i, token) in peering_tokens.iter().enumerate() {
+        secrets.push(Secret {
+            what: format!("the establishment secret of peering token {i}"),
+            value: establishment_secret(token),
+        });
+        secrets.push(Secret {
+            what: format!("peering token {i}"),
+            value: token.clone(),
+        });
+    }
+    secrets
+}
+
+/// The `token_out` files written: mode 0600, each holding a token the acceptor gave.
+fn token_outs(root: &Path, peering_tokens: &[String]) -> Vec<PathBuf> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mut written = Vec::new();
+    for i in 0..SOURCES.len() {
+        let path = root.join(format!("workspace-{i}/out/partner.token"));
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let mode = std::fs::metadata(&path)
+            .expect("its mode")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", path.display());
+        assert!(
+            peering_tokens.contains(&text.trim().to_owned()),
+            "{} holds a token the acceptor gave",
+            path.display()
+        );
+        written.push(path);
+    }
+    assert!(!written.is_empty(), "the token_out file was written");
+    written
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_acl_or_peering_token_reaches_any_output_log_or_file() {
     let management = uuid();
@@ -445,7 +602,6 @@ async fn no_acl_or_peering_token_reaches_any_output_log_or_file() {
     for folder in ["home", "tmp"] {
         std::fs::create_dir_all(root.join(folder)).expect("a folder");
     }
-    let inputs = root.join("inputs");
     let mut exempt = Vec::new();
     let mut outputs = Vec::new();
 
@@ -465,161 +621,44 @@ async fn no_acl_or_peering_token_reaches_any_output_log_or_file() {
             )
             .await;
         for kind in [Kind::Wrong, Kind::ReadOnly, Kind::Management] {
-            let secret = estate.secret(kind);
-            let token_env = give_token(source, secret, &dir, &inputs, &mut exempt);
+            let inputs = root.join("inputs");
+            let token_env = give_token(source, estate.secret(kind), &dir, &inputs, &mut exempt);
             let label = format!("{kind:?} token from {source:?}");
-            let mut runner = Runner::new(label.clone(), token_env, root, i % 2 == 1);
+            let mut runner = Runner::new(label, token_env, root, i % 2 == 1);
             let name = format!("{i}-{kind:?}");
-
-            assert_eq!(runner.run(&["validate"], &dir).code, Some(0));
-            assert_eq!(runner.run(&["policy"], &dir).code, Some(0));
-            let plan = runner.run(&["plan"], &dir);
-            let expected = if kind == Kind::Wrong { 1 } else { 0 };
-            assert_eq!(plan.code, Some(expected), "{label}:\n{plan}");
-            if kind == Kind::Wrong {
-                assert!(plan.stderr.contains("ACL not found"), "{label}:\n{plan}");
-            }
-            runner.run(&["plan", "--format", "json"], &dir);
-            runner.run(&["plan", "--format", "markdown"], &dir);
-            let saved = root.join(format!("plans/{name}.plan"));
-            let saved_arg = saved.to_str().expect("a UTF-8 path");
-            std::fs::create_dir_all(saved.parent().expect("a folder")).expect("plans/");
-            runner.run(&["plan", "--out", saved_arg], &dir);
-            if saved.exists() {
-                runner.run(&["show"], &saved);
-                runner.run(&["show", "--format", "json"], &saved);
-                runner.run(&["show", "--format", "markdown"], &saved);
-                runner.run(&["apply"], &saved);
-            }
-            let apply = runner.run(&["apply", "--auto-approve"], &dir);
-            let expected = if kind == Kind::Management { 0 } else { 1 };
-            assert_eq!(apply.code, Some(expected), "{label}:\n{apply}");
-            runner.run(&["status"], &dir);
-            runner.run(&["status", "--check"], &dir);
-            runner.run(&["status", "--format", "json"], &dir);
-            let clusters = ["--cluster", "cluster-01", "--cluster", "cluster-02"];
-            let import = [&["import", "--dry-run"][..], &clusters[..]].concat();
-            runner.run(&import, &dir);
-            let imported = root.join(format!("imports/{name}"));
-            write(
-                &imported,
-                "meshplan.hcl",
-                &workspace_file(&estate, source, false),
-            );
-            give_token(source, secret, &imported, &inputs, &mut exempt);
-            let import = [&["import"][..], &clusters[..]].concat();
-            runner.run(&import, &imported);
-            watch_once(
+            every_command(
                 &mut runner,
+                &estate,
+                (source, kind),
                 &dir,
-                &root.join(format!("logs/watch-{name}.log")),
+                &name,
+                &mut exempt,
             )
             .await;
             outputs.append(&mut runner.outputs);
         }
     }
-
-    // The other team's side: a workspace of cluster-02 alone dials with the token handed over
-    // in `token_out`, read from its `token_file`; first with a token that may not, then for real.
-    let handed = std::fs::read_to_string(root.join("workspace-0/out/partner.token"))
-        .expect("the token handed over");
-    let dialer = root.join("dialer");
-    write(
-        &dialer,
-        "meshplan.hcl",
-        &format!(
-            "workspace = \"partner\"\n\
-             cluster \"cluster-02\" {{\n  address = \"{}\"\n  token_env = \"CLUSTER02_TOKEN\"\n}}\n\
-             peering {{\n  acceptor = \"cluster-01-partner\"\n  dialer = \"cluster-02\"\n  \
-             token_file = \"tokens/cluster-01.peering\"\n}}\n",
-            estate.two.http_addr()
-        ),
-    );
-    let handed_path = dialer.join("tokens/cluster-01.peering");
-    write_token(&handed_path, handed.trim());
-    exempt.push(handed_path);
-    for kind in [Kind::ReadOnly, Kind::Management] {
-        let token_env = vec![(token_variable("cluster-02"), estate.secret(kind).to_owned())];
-        let label = format!("{kind:?} token, the dialer's workspace");
-        let mut runner = Runner::new(label.clone(), token_env, root, kind == Kind::Management);
-        assert_eq!(runner.run(&["plan"], &dialer).code, Some(0));
-        let apply = runner.run(&["apply", "--auto-approve"], &dialer);
-        let expected = if kind == Kind::Management { 0 } else { 1 };
-        assert_eq!(apply.code, Some(expected), "{label}:\n{apply}");
-        runner.run(&["status", "--format", "json"], &dialer);
-        outputs.append(&mut runner.outputs);
-    }
-
-    // Commands that read no cluster, run with a token in the environment all the same.
-    let token_env = vec![("CONSUL_HTTP_TOKEN".to_owned(), estate.management.clone())];
-    let mut runner = Runner::new("offline commands".into(), token_env, root, false);
-    runner.run(&["schema", "--out"], &root.join("schemas"));
-    runner.run(&["completions"], Path::new("bash"));
-    let man = Run::of(&mut command(&["-vvv", "man"], &runner.env()));
-    runner.keep("-vvv man", format!("{man}"));
-    outputs.append(&mut runner.outputs);
-
-    let all = outputs
-        .iter()
-        .map(|(_, text)| text.as_str())
-        .collect::<String>();
+    outputs.append(&mut dial_with_the_handed_over_token(
+        &estate,
+        root,
+        &mut exempt,
+    ));
+    outputs.append(&mut offline_commands(&estate, root));
+    let all: String = outputs.iter().map(|(_, text)| text.as_str()).collect();
     assert!(
         all.contains("consul request") && all.contains("hyper_util"),
         "the logs are not at trace for meshplan and its HTTP client"
     );
 
-    let mut secrets = vec![
-        Secret {
-            what: "the management token".into(),
-            value: estate.management.clone(),
-        },
-        Secret {
-            what: "the wrong token".into(),
-            value: estate.wrong.clone(),
-        },
-        Secret {
-            what: "the read-only token".into(),
-            value: estate.read_only.clone(),
-        },
-    ];
-    let tokens = peering_tokens(&estate.proxy);
+    let peering_tokens = peering_tokens(&estate.proxy);
     assert!(
-        tokens.len() >= 2,
+        peering_tokens.len() >= 2,
         "both peerings' tokens went through the proxy: {} seen",
-        tokens.len()
+        peering_tokens.len()
     );
-    for (i, token) in tokens.iter().enumerate() {
-        secrets.push(Secret {
-            what: format!("the establishment secret of peering token {i}"),
-            value: establishment_secret(token),
-        });
-        secrets.push(Secret {
-            what: format!("peering token {i}"),
-            value: token.clone(),
-        });
-    }
-    // The one place a peering token may be written: the `token_out` file, mode 0600.
-    let mut token_outs = 0;
-    for i in 0..SOURCES.len() {
-        let path = root.join(format!("workspace-{i}/out/partner.token"));
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(&path)
-            .expect("its mode")
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600, "{}", path.display());
-        assert!(
-            tokens.contains(&text.trim().to_owned()),
-            "{} holds a token the acceptor gave",
-            path.display()
-        );
-        exempt.push(path);
-        token_outs += 1;
-    }
-    assert!(token_outs >= 1, "the token_out file was written");
+    let mut secrets = secrets(&estate, &peering_tokens);
+    // The one place a peering token may be written.
+    exempt.extend(token_outs(root, &peering_tokens));
 
     // The search finds a secret that is there, in a file and in an output.
     let planted = Secret {
@@ -627,11 +666,8 @@ async fn no_acl_or_peering_token_reaches_any_output_log_or_file() {
         value: uuid(),
     };
     let control = root.join("control/planted.txt");
-    write(
-        root,
-        "control/planted.txt",
-        &format!("before {} after\n", planted.value),
-    );
+    let text = format!("before {} after\n", planted.value);
+    write(root, "control/planted.txt", &text);
     outputs.push(("the control output".into(), format!("x{}y", planted.value)));
     secrets.push(planted);
     let (mut found, searched) = leaks(&secrets, &outputs, root, &exempt);
