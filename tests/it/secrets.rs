@@ -265,11 +265,16 @@ impl Drop for Daemon {
 
 /// Runs `meshplan watch` on `dir` until its first reconcile is over (as its metrics count),
 /// keeps its health and metrics pages, and stops it with SIGTERM. Its log goes to `log`.
-async fn watch_once(runner: &mut Runner, dir: &Path, log: &Path) {
+/// `locked`, it holds a session lock (created, renewed, released with the token) and runs
+/// until a reconcile under the lock succeeded.
+async fn watch_once(runner: &mut Runner, dir: &Path, log: &Path, locked: bool) {
     let (port, listen) = free_listen();
     let dir = dir.to_str().expect("a UTF-8 path");
     let mut args = runner.logging.clone();
     args.extend(["watch", dir, "--resync", "300", "--listen", &listen]);
+    if locked {
+        args.extend(["--lock", "meshplan/secrets", "--lock-delay", "0"]);
+    }
     std::fs::create_dir_all(log.parent().expect("a folder")).expect("the log's folder");
     let stderr = std::fs::File::create(log).expect("the watcher's log");
     let child = command(&args, &runner.env())
@@ -288,7 +293,8 @@ async fn watch_once(runner: &mut Runner, dir: &Path, log: &Path) {
                 .filter(|line| line.starts_with("meshplan_watch_reconciles_total"))
                 .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
                 .sum();
-            (reconciles >= 1.0).then_some(metrics)
+            let ready = !locked || get(port, "/readyz").await?.1.contains("lock held");
+            (reconciles >= 1.0 && ready).then_some(metrics)
         },
     )
     .await;
@@ -469,7 +475,7 @@ async fn every_command(
     give_token(source, estate.secret(kind), &imported, &inputs, exempt);
     runner.run(&[&["import"][..], &clusters].concat(), &imported);
     let log = root.join(format!("logs/watch-{name}.log"));
-    watch_once(runner, dir, &log).await;
+    watch_once(runner, dir, &log, kind == Kind::Management).await;
 }
 
 /// The other team's side: a workspace of cluster-02 alone dials with the token `token_out`
