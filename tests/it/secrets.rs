@@ -1,9 +1,10 @@
 //! No secret reaches any output. Every command runs at the most verbose logging (`-vvv`, and
 //! `RUST_LOG=trace` or `--log-format json` in turn; both let every dependency's trace through)
 //! against two ACL-enabled agents (default deny), with a management token, a token Consul does
-//! not know and a read-only token (the printed `--for plan` policy, which lacks every write),
-//! each given in every way meshplan takes one: `CONSUL_HTTP_TOKEN`, `CONSUL_HTTP_TOKEN_FILE`,
-//! and the workspace's `token_env` and `token_file`.
+//! not know, a read-only token (the printed `--for plan` policy, which lacks every write) and
+//! a token that cannot be sent at all, each given in every way meshplan takes one:
+//! `CONSUL_HTTP_TOKEN`, `CONSUL_HTTP_TOKEN_FILE`, and the workspace's `token_env` and
+//! `token_file`.
 //!
 //! The first apply establishes a peering between the two clusters (its token only in memory)
 //! and generates one for a peer managed elsewhere (`token_out`), which that peer's own
@@ -54,6 +55,8 @@ const SOURCES: [Source; 4] = [
 /// Which token is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
+    /// Two UUIDs joined by a control character, which no HTTP header may hold.
+    Malformed,
     /// A random UUID Consul does not know.
     Wrong,
     /// A real token that may read what plan reads, and write nothing.
@@ -82,6 +85,10 @@ struct Estate {
     two: Cluster,
     proxy: Proxy,
     management: String,
+    /// The two halves of the malformed token, each searched for on its own: a control
+    /// character may be printed escaped.
+    malformed: [String; 2],
+    malformed_token: String,
     wrong: String,
     read_only: String,
 }
@@ -89,6 +96,7 @@ struct Estate {
 impl Estate {
     fn secret(&self, kind: Kind) -> &str {
         match kind {
+            Kind::Malformed => &self.malformed_token,
             Kind::Wrong => &self.wrong,
             Kind::ReadOnly => &self.read_only,
             Kind::Management => &self.management,
@@ -440,11 +448,15 @@ async fn every_command(
     assert_eq!(runner.run(&["validate"], dir).code, Some(0));
     assert_eq!(runner.run(&["policy"], dir).code, Some(0));
     let plan = runner.run(&["plan"], dir);
-    let expected = if kind == Kind::Wrong { 1 } else { 0 };
+    let refused = matches!(kind, Kind::Malformed | Kind::Wrong);
+    let expected = if refused { 1 } else { 0 };
     assert_eq!(plan.code, Some(expected), "{label}:\n{plan}");
-    if kind == Kind::Wrong {
-        assert!(plan.stderr.contains("ACL not found"), "{label}:\n{plan}");
-    }
+    let why = match kind {
+        Kind::Malformed => "cannot go in an HTTP header",
+        Kind::Wrong => "ACL not found",
+        Kind::ReadOnly | Kind::Management => "",
+    };
+    assert!(plan.stderr.contains(why), "{label}:\n{plan}");
     runner.run(&["plan", "--format", "json"], dir);
     runner.run(&["plan", "--format", "markdown"], dir);
     let saved = root.join(format!("plans/{name}.plan"));
@@ -540,6 +552,14 @@ fn secrets(estate: &Estate, peering_tokens: &[String]) -> Vec<Secret> {
             value: estate.wrong.clone(),
         },
         Secret {
+            what: "the malformed token's first half".into(),
+            value: estate.malformed[0].clone(),
+        },
+        Secret {
+            what: "the malformed token's second half".into(),
+            value: estate.malformed[1].clone(),
+        },
+        Secret {
             what: "the read-only token".into(),
             value: estate.read_only.clone(),
         },
@@ -595,11 +615,14 @@ async fn no_acl_or_peering_token_reaches_any_output_log_or_file() {
         Cluster::start_with("cluster-02", &fragments)
     );
     let proxy = Proxy::start(one.http_port()).await;
+    let malformed = [uuid(), uuid()];
     let estate = Estate {
         one,
         two,
         proxy,
         management,
+        malformed_token: format!("{}\u{7}{}", malformed[0], malformed[1]),
+        malformed,
         wrong: uuid(),
         read_only: uuid(),
     };
@@ -626,7 +649,12 @@ async fn no_acl_or_peering_token_reaches_any_output_log_or_file() {
                 None,
             )
             .await;
-        for kind in [Kind::Wrong, Kind::ReadOnly, Kind::Management] {
+        for kind in [
+            Kind::Malformed,
+            Kind::Wrong,
+            Kind::ReadOnly,
+            Kind::Management,
+        ] {
             let inputs = root.join("inputs");
             let token_env = give_token(source, estate.secret(kind), &dir, &inputs, &mut exempt);
             let label = format!("{kind:?} token from {source:?}");
