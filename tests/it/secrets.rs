@@ -170,12 +170,12 @@ fn make_workspace(estate: &Estate, source: Source, dir: &Path) {
     );
 }
 
-/// A 0600 file holding `secret` on a line, as `echo` writes it.
-fn write_token(path: &Path, secret: &str) {
+/// A file holding `secret` on a line, as `echo` writes it, with permissions `mode`.
+fn write_token(path: &Path, secret: &str, mode: u32) {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::create_dir_all(path.parent().expect("a folder")).expect("the token's folder");
     std::fs::write(path, format!("{secret}\n")).expect("write the token");
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
 /// The token files `source` reads for the workspace in `dir`, written with `secret`, and the
@@ -191,7 +191,9 @@ fn give_token(
         Source::ConsulToken => vec![("CONSUL_HTTP_TOKEN".into(), secret.into())],
         Source::ConsulTokenFile => {
             let path = inputs.join("consul.token");
-            write_token(&path, secret);
+            // Readable by its group, as a careless `echo >` under umask 027 leaves it: meshplan
+            // warns, naming the file and never its content.
+            write_token(&path, secret, 0o640);
             exempt.push(path.clone());
             vec![("CONSUL_HTTP_TOKEN_FILE".into(), path.display().to_string())]
         }
@@ -202,7 +204,7 @@ fn give_token(
         Source::TokenFile => {
             for cluster in ["cluster-01", "cluster-02"] {
                 let path = dir.join(format!("tokens/{cluster}.token"));
-                write_token(&path, secret);
+                write_token(&path, secret, 0o600);
                 exempt.push(path);
             }
             Vec::new()
@@ -457,6 +459,10 @@ async fn every_command(
         Kind::ReadOnly | Kind::Management => "",
     };
     assert!(plan.stderr.contains(why), "{label}:\n{plan}");
+    if matches!(source, Source::ConsulTokenFile) {
+        let warning = "is readable by others (mode 0640)";
+        assert!(plan.stderr.contains(warning), "{label}:\n{plan}");
+    }
     runner.run(&["plan", "--format", "json"], dir);
     runner.run(&["plan", "--format", "markdown"], dir);
     let saved = root.join(format!("plans/{name}.plan"));
@@ -512,7 +518,7 @@ fn dial_with_the_handed_over_token(
         ),
     );
     let handed_path = dialer.join("tokens/cluster-01.peering");
-    write_token(&handed_path, handed.trim());
+    write_token(&handed_path, handed.trim(), 0o600);
     exempt.push(handed_path);
     let mut outputs = Vec::new();
     for kind in [Kind::ReadOnly, Kind::Management] {
