@@ -6,11 +6,12 @@
 //! `CONSUL_HTTP_TOKEN`, `CONSUL_HTTP_TOKEN_FILE`, and the workspace's `token_env` and
 //! `token_file`.
 //!
-//! The first apply establishes a peering between the two clusters (its token only in memory)
-//! and generates one for a peer managed elsewhere (`token_out`), which that peer's own
-//! workspace then dials with, from its `token_file`. A proxy in front of the acceptor keeps
-//! what the agent answered, so the peering tokens that were in flight, and the establishment
-//! secret inside each, are known and searched for too.
+//! The first apply establishes a peering between the two clusters (its token only in memory;
+//! re-established later, after its dialer side is deleted by hand) and generates a token for a
+//! peer managed elsewhere (`token_out`), which that peer's own workspace then dials with, from
+//! its `token_file`. A proxy in front of the acceptor keeps what the agent answered, so the
+//! peering tokens that were in flight, and the establishment secret inside each, are known and
+//! searched for too.
 //!
 //! Searched: every run's stdout and stderr, the watcher's health and metrics pages, and every
 //! file under the test's folder (workspaces, plan files, imports, the watcher's logs, HOME and
@@ -535,6 +536,34 @@ fn dial_with_the_handed_over_token(
     outputs
 }
 
+/// The dialer's side of the peering between the two clusters, deleted by hand, is
+/// re-established: one more token in flight, through another path of apply.
+async fn reestablish(estate: &Estate, root: &Path) -> Vec<(String, String)> {
+    estate
+        .manage(
+            &estate.two,
+            reqwest::Method::DELETE,
+            "/v1/peering/cluster-01",
+            None,
+        )
+        .await;
+    let dir = root.join("workspace-0");
+    let token_env = vec![("CONSUL_HTTP_TOKEN".to_owned(), estate.management.clone())];
+    let label = "Management token, re-establishing".to_owned();
+    let mut runner = Runner::new(label.clone(), token_env, root, true);
+    let plan = runner.run(&["plan"], &dir);
+    assert!(
+        plan.stdout
+            .contains("peering cluster-02 will be re-established"),
+        "{label}:\n{plan}"
+    );
+    let apply = runner.run(&["apply", "--auto-approve"], &dir);
+    assert_eq!(apply.code, Some(0), "{label}:\n{apply}");
+    let again = runner.run(&["plan", "--detailed-exitcode"], &dir);
+    assert_eq!(again.code, Some(0), "{label}:\n{again}");
+    runner.outputs
+}
+
 /// The commands that read no cluster, run with a token in the environment all the same.
 fn offline_commands(estate: &Estate, root: &Path) -> Vec<(String, String)> {
     let token_env = vec![("CONSUL_HTTP_TOKEN".to_owned(), estate.management.clone())];
@@ -678,6 +707,7 @@ async fn no_acl_or_peering_token_reaches_any_output_log_or_file() {
             outputs.append(&mut runner.outputs);
         }
     }
+    outputs.append(&mut reestablish(&estate, root).await);
     outputs.append(&mut dial_with_the_handed_over_token(
         &estate,
         root,
@@ -692,8 +722,8 @@ async fn no_acl_or_peering_token_reaches_any_output_log_or_file() {
 
     let peering_tokens = peering_tokens(&estate.proxy);
     assert!(
-        peering_tokens.len() >= 2,
-        "both peerings' tokens went through the proxy: {} seen",
+        peering_tokens.len() >= 3,
+        "both peerings' tokens and the re-established one's went through the proxy: {} seen",
         peering_tokens.len()
     );
     let mut secrets = secrets(&estate, &peering_tokens);
