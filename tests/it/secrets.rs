@@ -30,8 +30,8 @@ use crate::support::http::{client, poll_until, success_json};
 use crate::support::proxy::Proxy;
 use crate::watch::{free_listen, get};
 
-/// How long a watcher may take to finish its first reconcile.
-const FIRST_RECONCILE: Duration = Duration::from_secs(30);
+/// How long a watcher may take to finish its first reconcile, and a peering to be deleted.
+const WITHIN: Duration = Duration::from_secs(30);
 
 /// Where a cluster's token comes from.
 #[derive(Debug, Clone, Copy)]
@@ -294,20 +294,16 @@ async fn watch_once(runner: &mut Runner, dir: &Path, log: &Path, locked: bool) {
         .spawn()
         .expect("meshplan watch starts");
     let mut daemon = Daemon(child);
-    let metrics = poll_until(
-        FIRST_RECONCILE,
-        "the watcher's first reconcile",
-        async || {
-            let (_, metrics) = get(port, "/metrics").await?;
-            let reconciles: f64 = metrics
-                .lines()
-                .filter(|line| line.starts_with("meshplan_watch_reconciles_total"))
-                .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-                .sum();
-            let ready = !locked || get(port, "/readyz").await?.1.contains("lock held");
-            (reconciles >= 1.0 && ready).then_some(metrics)
-        },
-    )
+    let metrics = poll_until(WITHIN, "the watcher's first reconcile", async || {
+        let (_, metrics) = get(port, "/metrics").await?;
+        let reconciles: f64 = metrics
+            .lines()
+            .filter(|line| line.starts_with("meshplan_watch_reconciles_total"))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum();
+        let ready = !locked || get(port, "/readyz").await?.1.contains("lock held");
+        (reconciles >= 1.0 && ready).then_some(metrics)
+    })
     .await;
     runner.keep("watch: /metrics", metrics);
     for page in ["/healthz", "/readyz"] {
@@ -536,6 +532,21 @@ fn dial_with_the_handed_over_token(
     outputs
 }
 
+/// The state of `agent`'s peering `name` (`None` once it is gone).
+async fn peering_state(estate: &Estate, agent: &Cluster, name: &str) -> Option<String> {
+    let response = client()
+        .get(format!("{}/v1/peering/{name}", agent.http_addr()))
+        .header("X-Consul-Token", &estate.management)
+        .send()
+        .await
+        .expect("GET the peering");
+    if response.status() == reqwest::StatusCode::NOT_FOUND {
+        return None;
+    }
+    let peering = success_json(response, "GET the peering").await;
+    peering["State"].as_str().map(str::to_owned)
+}
+
 /// The dialer's side of the peering between the two clusters, deleted by hand, is
 /// re-established: one more token in flight, through another path of apply.
 async fn reestablish(estate: &Estate, root: &Path) -> Vec<(String, String)> {
@@ -547,6 +558,14 @@ async fn reestablish(estate: &Estate, root: &Path) -> Vec<(String, String)> {
             None,
         )
         .await;
+    // Deletion is asynchronous on both sides: plan once the acceptor knows its peer is gone.
+    let what = "cluster-02's side is gone and cluster-01's is TERMINATED";
+    poll_until(WITHIN, what, async || {
+        let dialer = peering_state(estate, &estate.two, "cluster-01").await;
+        let acceptor = peering_state(estate, &estate.one, "cluster-02").await;
+        (dialer.is_none() && acceptor.as_deref() == Some("TERMINATED")).then_some(())
+    })
+    .await;
     let dir = root.join("workspace-0");
     let token_env = vec![("CONSUL_HTTP_TOKEN".to_owned(), estate.management.clone())];
     let label = "Management token, re-establishing".to_owned();
