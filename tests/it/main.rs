@@ -55,3 +55,6 @@ mod convergence;
 mod apply_order;
 // An apply stopped while it runs: SIGTERM, a second signal, Ctrl-C during a peering wait, an agent gone or frozen.
 mod signals;
+// Every command, at trace, with every kind of ACL token given every way and peering tokens in
+// flight: no secret in any output, log or file written.
+mod secrets;

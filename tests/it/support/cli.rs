@@ -32,21 +32,15 @@ impl std::fmt::Display for Run {
 
 /// Runs `meshplan ARGS DIR` with only `env` of Consul's and meshplan's variables, no colour.
 pub fn meshplan(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Run {
-    let output = command(args, dir, env).output().expect("meshplan runs");
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
-    }
+    Run::of(command(args, env).arg(dir))
 }
 
-/// The command line of `meshplan ARGS DIR` with only `env` of Consul's and meshplan's
-/// variables, no colour.
-fn command(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Command {
+/// The `meshplan ARGS` command with only `env` of Consul's and meshplan's variables, no colour:
+/// for runs without a folder argument, and for daemons to spawn.
+pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_meshplan"));
     command
         .args(args)
-        .arg(dir)
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE");
     for (name, _) in std::env::vars() {
@@ -56,6 +50,18 @@ fn command(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Command {
     }
     command.envs(env.iter().copied());
     command
+}
+
+impl Run {
+    /// Runs `command` to its end.
+    pub fn of(command: &mut Command) -> Run {
+        let output = command.output().expect("meshplan runs");
+        Run {
+            code: output.status.code(),
+            stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+            stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+        }
+    }
 }
 
 /// `meshplan` running in the background, for tests that act while it runs (signals, faults).
@@ -73,7 +79,8 @@ impl Background {
     pub fn start(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Self {
         let stdout = NamedTempFile::new().expect("a file for stdout");
         let stderr = NamedTempFile::new().expect("a file for stderr");
-        let child = command(args, dir, env)
+        let child = command(args, env)
+            .arg(dir)
             .stdin(Stdio::null())
             .stdout(stdout.reopen().expect("the stdout file"))
             .stderr(stderr.reopen().expect("the stderr file"))

@@ -5,7 +5,9 @@
 //!
 //! Each client connection gets its own upstream connection. Requests are parsed (head and
 //! `Content-Length` body) so that each can be recorded and decided; responses are copied back
-//! byte for byte. Clients that pipeline are not supported (reqwest does not pipeline).
+//! byte for byte, and kept (per connection, as sent) for tests that need to know what a client
+//! was given, such as a peering token. Clients that pipeline are not supported (reqwest does not
+//! pipeline).
 
 #![allow(
     dead_code,
@@ -48,11 +50,15 @@ pub enum Action {
 /// Decides each request's [`Action`]; the default forwards everything.
 pub type Rule = Arc<dyn Fn(&Seen) -> Action + Send + Sync>;
 
+/// The bytes the agent sent back on each connection, one buffer per connection.
+type Answers = Arc<Mutex<Vec<Arc<Mutex<Vec<u8>>>>>>;
+
 /// A running proxy; dropping it stops accepting (open connections end with their clients).
 pub struct Proxy {
     port: u16,
     seen: Arc<Mutex<Vec<Seen>>>,
     rule: Arc<Mutex<Rule>>,
+    answers: Answers,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -65,15 +71,22 @@ impl Proxy {
         let port = listener.local_addr().expect("the proxy's address").port();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let rule: Arc<Mutex<Rule>> = Arc::new(Mutex::new(Arc::new(|_: &Seen| Action::Forward)));
+        let answers = Answers::default();
         let task = tokio::spawn({
             let seen = Arc::clone(&seen);
             let rule = Arc::clone(&rule);
+            let answers = Arc::clone(&answers);
             async move {
                 while let Ok((client, _)) = listener.accept().await {
                     let seen = Arc::clone(&seen);
                     let rule = Arc::clone(&rule);
+                    let answer = Arc::default();
+                    answers
+                        .lock()
+                        .expect("the answers")
+                        .push(Arc::clone(&answer));
                     tokio::spawn(async move {
-                        let _ = serve(client, upstream_port, seen, rule).await;
+                        let _ = serve(client, upstream_port, seen, rule, answer).await;
                     });
                 }
             }
@@ -82,6 +95,7 @@ impl Proxy {
             port,
             seen,
             rule,
+            answers,
             task,
         }
     }
@@ -99,6 +113,17 @@ impl Proxy {
     /// Every request seen so far, in order of arrival.
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().expect("the requests").clone()
+    }
+
+    /// What the agent sent back so far (status lines, headers and bodies), one transcript per
+    /// client connection.
+    pub fn answers(&self) -> Vec<Vec<u8>> {
+        self.answers
+            .lock()
+            .expect("the answers")
+            .iter()
+            .map(|answer| answer.lock().expect("an answer").clone())
+            .collect()
     }
 
     /// The writes seen so far whose path starts with `prefix` (e.g. `/v1/config`).
@@ -122,6 +147,7 @@ async fn serve(
     upstream_port: u16,
     seen: Arc<Mutex<Vec<Seen>>>,
     rule: Arc<Mutex<Rule>>,
+    answer: Arc<Mutex<Vec<u8>>>,
 ) -> std::io::Result<()> {
     let upstream = TcpStream::connect(("127.0.0.1", upstream_port)).await?;
     let (mut client_read, client_write) = client.into_split();
@@ -136,6 +162,10 @@ async fn serve(
                 if read == 0 {
                     break;
                 }
+                answer
+                    .lock()
+                    .expect("the answer")
+                    .extend_from_slice(&buffer[..read]);
                 client_write.lock().await.write_all(&buffer[..read]).await?;
             }
             client_write.lock().await.shutdown().await
