@@ -500,8 +500,15 @@ fn dial_with_the_handed_over_token(
     root: &Path,
     exempt: &mut Vec<PathBuf>,
 ) -> Vec<(String, String)> {
-    let handed = std::fs::read_to_string(root.join("workspace-0/out/partner.token"))
-        .expect("the token handed over");
+    // Each round's workspace has its own `token_out` file, and a PENDING peering whose file is
+    // missing gets a new token: the one that still works is the newest written.
+    let newest = (0..SOURCES.len())
+        .map(|i| root.join(format!("workspace-{i}/out/partner.token")))
+        .filter_map(|path| Some((std::fs::metadata(&path).ok()?.modified().ok()?, path)))
+        .max()
+        .map(|(_, path)| path)
+        .expect("a token_out file was written");
+    let handed = std::fs::read_to_string(newest).expect("the token handed over");
     let dialer = root.join("dialer");
     write(
         &dialer,
