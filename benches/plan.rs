@@ -147,7 +147,10 @@ async fn plan_once(desired: &Desired) -> (Duration, u64, usize) {
     (elapsed, sent, plan.changes.len())
 }
 
-/// The URLs a refresh reads: agent/self, the peering list and one list per kind, per cluster.
+/// The URLs a refresh reads, as it sends them: agent/self, the peering list and one list per
+/// kind, per cluster. Config entries are listed `?consistent` (the leader confirms it still
+/// leads before answering), so curl asks for the same: a reference that skipped it would be
+/// answered with less work than meshplan is.
 fn urls(desired: &Desired) -> Vec<String> {
     let mut urls = Vec::new();
     for (name, spec) in &desired.clusters {
@@ -158,7 +161,7 @@ fn urls(desired: &Desired) -> Vec<String> {
         urls.push(format!("{base}/v1/agent/self"));
         urls.push(format!("{base}/v1/peerings"));
         for kind in kinds_to_list(desired.entries.get(name)) {
-            urls.push(format!("{base}/v1/config/{kind}"));
+            urls.push(format!("{base}/v1/config/{kind}?consistent="));
         }
     }
     urls

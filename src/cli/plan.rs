@@ -213,17 +213,22 @@ pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
 /// Prints `plan` on stdout in `format`.
 ///
+/// The plan is rendered in memory and written at once: stdout is line-buffered, and a plan of
+/// thousands of changes written line by line costs a system call per line.
+///
 /// # Errors
 /// When stdout cannot be written.
 pub(super) fn print(plan: &Plan, format: Format) -> anyhow::Result<()> {
-    let mut stdout = anstream::stdout();
+    let mut rendered = Vec::new();
     match format {
         Format::Text => {
-            render::text::render(plan, &mut stdout, render::text::Options { color: true })?
+            render::text::render(plan, &mut rendered, render::text::Options { color: true })?
         }
-        Format::Markdown => render::markdown::render(plan, &mut stdout)?,
-        Format::Json => render::json::render(plan, &mut stdout)?,
+        Format::Markdown => render::markdown::render(plan, &mut rendered)?,
+        Format::Json => render::json::render(plan, &mut rendered)?,
     }
+    let mut stdout = anstream::stdout().lock();
+    stdout.write_all(&rendered)?;
     stdout.flush()?;
     Ok(())
 }
