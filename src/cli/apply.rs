@@ -14,7 +14,6 @@ use super::{clusters, plan, validate};
 use crate::apply::{self, ApplyOptions, Interrupt};
 use crate::consul::Client;
 use crate::plan::Plan;
-use crate::render;
 use crate::workspace::{self, digest};
 
 #[derive(Debug, clap::Args)]
@@ -124,9 +123,7 @@ async fn from_workspace(
     };
     let plan = planned.plan;
     if plan.summary.has_writes() || !plan.refusals().is_empty() {
-        let mut stdout = anstream::stdout();
-        render::text::render(&plan, &mut stdout, render::text::Options { color: true })?;
-        stdout.flush()?;
+        plan::print(&plan, super::Format::Text)?;
         if plan::refused(&plan)? {
             return Ok(None);
         }
