@@ -335,9 +335,10 @@ fn entry_files(root: &Path, clusters: usize) -> Vec<(PathBuf, tree::Format)> {
         .collect()
 }
 
-/// Deserializes and validates one typed entry, as the loader does after renaming keys.
-fn typed<T: DeserializeOwned>(json: serde_json::Value, validate: impl Fn(&T) -> usize) -> usize {
-    let value: T = serde_path_to_error::deserialize(json).expect("a valid entry");
+/// Deserializes, straight from its tree, and validates one typed entry, as the loader does
+/// after renaming keys.
+fn typed<T: DeserializeOwned>(node: &tree::Node, validate: impl Fn(&T) -> usize) -> usize {
+    let value: T = serde_path_to_error::deserialize(node).expect("a valid entry");
     validate(&value)
 }
 
@@ -415,7 +416,7 @@ fn main() {
     }
     let rest = min.saturating_sub(named.iter().map(|(_, time)| *time).sum());
     println!(
-        "  {:<28} {:>8.1} ms  {:>5.1}%  (the workspace file, keeping texts for diagnostics, peer checks, merging)",
+        "  {:<28} {:>8.1} ms  {:>5.1}%  (the workspace file, peer checks, merging)",
         "rest of load",
         ms(rest),
         share(rest)
@@ -451,7 +452,7 @@ impl Steps {
             ("find files (discover)", self.finding),
             ("read files", self.reading),
             ("parse trees (tree::parse)", self.parsing),
-            ("rename keys + to_json", self.converting),
+            ("rename keys", self.converting),
             ("deserialize + validate", self.deserializing),
             ("free the trees", self.freeing),
         ]
@@ -473,7 +474,7 @@ fn steps(root: &Path, clusters: usize) -> Steps {
             .map(|(text, format)| tree::parse(*format, text).expect("parses"))
             .collect::<Vec<_>>()
     });
-    let (jsons, converting) = timed(|| {
+    let (kinds, converting) = timed(|| {
         trees
             .iter_mut()
             .map(|node| {
@@ -486,18 +487,19 @@ fn steps(root: &Path, clusters: usize) -> Steps {
                     service_intentions::canonical_key
                 };
                 tree::rename_keys(node, &rename, &["Meta", "LegacyMeta"]);
-                (exports, node.to_json())
+                exports
             })
             .collect::<Vec<_>>()
     });
     let (problems, deserializing) = timed(|| {
-        jsons
-            .into_iter()
-            .map(|(exports, json)| {
+        trees
+            .iter()
+            .zip(kinds)
+            .map(|(node, exports)| {
                 if exports {
-                    typed::<ExportedServices>(json, |e| e.validate().len())
+                    typed::<ExportedServices>(node, |e| e.validate().len())
                 } else {
-                    typed::<ServiceIntentions>(json, |e| e.validate().len())
+                    typed::<ServiceIntentions>(node, |e| e.validate().len())
                 }
             })
             .sum::<usize>()

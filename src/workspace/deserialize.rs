@@ -2,12 +2,15 @@
 //! [`Problem`] located by path, so that it can be reported at `file:line:column`.
 //!
 //! serde stops at the first error. To report more than one problem per file, [`from_node_all`]
-//! removes what the error points at from a copy of the tree and tries again, up to
+//! removes what the error points at from a copy of the tree (made only then: a file without
+//! problems is deserialized from its tree as it is) and tries again, up to
 //! [`MAX_PROBLEMS`] times. A removal can cause errors of its own ("missing field" for a
 //! required field it took away); those are not the user's, so the retries stop there rather
 //! than report them. Paths found in the trimmed copy are mapped back to the original tree (an
 //! array that lost an element has shifted indexes), so every problem points into the file as
 //! written.
+
+use std::borrow::Cow;
 
 use serde::de::DeserializeOwned;
 
@@ -22,7 +25,7 @@ pub const MAX_PROBLEMS: usize = 20;
 /// docs). The value is what the tree deserialized to once the problems were removed from it:
 /// `Some` even when there are problems, and `None` when the retries had to stop.
 pub fn from_node_all<T: DeserializeOwned>(node: &Node) -> (Option<T>, Vec<Problem>) {
-    let mut trimmed = node.clone();
+    let mut trimmed = Cow::Borrowed(node);
     let mut removed: Vec<Path> = Vec::new();
     // The fields misspelt ones most likely meant: missing only because of the misspelling,
     // which is reported already.
@@ -48,7 +51,7 @@ pub fn from_node_all<T: DeserializeOwned>(node: &Node) -> (Option<T>, Vec<Proble
         if let Some(field) = &failure.meant {
             meant.push(original.parent().key(field.as_str()));
         }
-        let removable = remove(&mut trimmed, &failure.problem.path);
+        let removable = remove(trimmed.to_mut(), &failure.problem.path);
         problems.push(Problem {
             path: original.clone(),
             ..failure.problem
@@ -71,7 +74,7 @@ struct Failure {
 
 /// One deserialization of `node`; the failure is boxed, being large and the rarer outcome.
 fn attempt<T: DeserializeOwned>(node: &Node) -> Result<T, Box<Failure>> {
-    serde_path_to_error::deserialize(node.to_json()).map_err(|error| {
+    serde_path_to_error::deserialize(node).map_err(|error| {
         let path = path_of(error.path());
         let message = error.inner().to_string();
         let missing = missing_field(&message).map(str::to_owned);

@@ -178,8 +178,9 @@ fn marks_in_meta(tree: &Node) -> Vec<Problem> {
 /// ([`schema::check`]). Every problem is reported, once per place: the identity checks of
 /// [`document`] speak first.
 fn checked_document(tree: &Node, kind: String) -> Result<Document, Vec<Problem>> {
-    let fields = schema::check(&kind, &tree.to_json());
-    let (document, mut problems) = match document(tree, kind) {
+    let json = tree.to_json();
+    let fields = schema::check(&kind, &json);
+    let (document, mut problems) = match document(tree, kind, json) {
         Ok(document) => (Some(document), Vec::new()),
         Err(problems) => (None, problems),
     };
@@ -194,14 +195,15 @@ fn checked_document(tree: &Node, kind: String) -> Result<Document, Vec<Problem>>
     }
 }
 
-/// An entry of a kind meshplan does not model: Kind and Name are required.
-fn document(tree: &Node, kind: String) -> Result<Document, Vec<Problem>> {
+/// An entry of a kind meshplan does not model, from its tree and the same as JSON: Kind and
+/// Name are required.
+fn document(tree: &Node, kind: String, json: Json) -> Result<Document, Vec<Problem>> {
     let name = if kind == MESH {
         mesh_name(tree)?
     } else {
         required_string(tree, "Name")?
     };
-    let Json::Object(body) = tree.to_json() else {
+    let Json::Object(body) = json else {
         return Err(vec![Problem::value(
             Path::root(),
             "a config entry must be an object",

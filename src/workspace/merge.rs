@@ -18,26 +18,45 @@ pub struct Part {
     pub entry: ConfigEntry,
 }
 
+/// How deep into a file's tree the problems of merging point: `Name`, `JWT`, `Services[i]`,
+/// `Sources[i]` and `Meta.key` (see [`Part::keep_spans_for_merging`]).
+const PATH_DEPTH: usize = 2;
+
+impl Part {
+    /// Drops all of the file's tree but what merging may point at: the trees of a cluster's
+    /// files wait for all of them to be read, and their spans below [`PATH_DEPTH`] levels, the
+    /// bulk of them, are needed only by checks made before.
+    pub fn keep_spans_for_merging(&mut self) {
+        self.file.tree.prune(PATH_DEPTH);
+    }
+}
+
 /// Where something was first declared: the part's index and the path inside its entry.
 type Seen = BTreeMap<String, (usize, Path)>;
 
-/// The merged entries of one cluster; problems go to `diags`.
-pub fn merge(parts: &[Part], diags: &mut Vec<Diagnostic>) -> BTreeMap<EntryKey, DesiredEntry> {
+/// The merged entries of one cluster; problems go to `diags`. Each part's entry is moved into
+/// the result, not copied.
+pub fn merge(parts: Vec<Part>, diags: &mut Vec<Diagnostic>) -> BTreeMap<EntryKey, DesiredEntry> {
+    let (files, entries): (Vec<Parsed>, Vec<ConfigEntry>) = parts
+        .into_iter()
+        .map(|part| (part.file, part.entry))
+        .unzip();
     let mut merged: BTreeMap<EntryKey, (usize, DesiredEntry)> = BTreeMap::new();
     let mut members: BTreeMap<EntryKey, Seen> = BTreeMap::new();
-    for (index, part) in parts.iter().enumerate() {
-        let key = part.entry.key();
+    for (index, entry) in entries.into_iter().enumerate() {
+        let file = &files[index];
+        let key = entry.key();
         let seen = members.entry(key.clone()).or_default();
-        record_members(parts, index, seen, diags);
+        record_members(&files, index, &entry, seen, diags);
         let Some((first, existing)) = merged.get_mut(&key) else {
             let entry = DesiredEntry {
-                entry: part.entry.clone(),
-                files: vec![part.file.rel.clone()],
+                entry,
+                files: vec![file.rel.clone()],
             };
             merged.insert(key, (index, entry));
             continue;
         };
-        let conflict = match (&mut existing.entry, &part.entry) {
+        let conflict = match (&mut existing.entry, entry) {
             (ConfigEntry::ExportedServices(into), ConfigEntry::ExportedServices(from)) => {
                 merge_exports(into, from)
             }
@@ -47,16 +66,16 @@ pub fn merge(parts: &[Part], diags: &mut Vec<Diagnostic>) -> BTreeMap<EntryKey, 
             _ => Some(Conflict::Kind),
         };
         match conflict {
-            None => existing.files.push(part.file.rel.clone()),
+            None => existing.files.push(file.rel.clone()),
             Some(Conflict::Kind) => diags.push(declared_twice(
                 &format!("`{key}`"),
-                &parts[*first],
+                &files[*first],
                 &Path::root().key("Name"),
-                part,
+                file,
                 &Path::root().key("Name"),
             )),
             Some(Conflict::Field(path)) => {
-                diags.push(disagree(&key, &parts[*first], part, &path));
+                diags.push(disagree(&key, &files[*first], file, &path));
             }
         }
     }
@@ -66,17 +85,23 @@ pub fn merge(parts: &[Part], diags: &mut Vec<Diagnostic>) -> BTreeMap<EntryKey, 
         .collect()
 }
 
-/// Adds the part's services or sources to `seen`, reporting any declared before.
-fn record_members(parts: &[Part], index: usize, seen: &mut Seen, diags: &mut Vec<Diagnostic>) {
-    let part = &parts[index];
-    for (identity, path) in members(&part.entry) {
+/// Adds the services or sources of `entry`, the entry of file `index`, to `seen`, reporting
+/// any declared before.
+fn record_members(
+    files: &[Parsed],
+    index: usize,
+    entry: &ConfigEntry,
+    seen: &mut Seen,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (identity, path) in members(entry) {
         match seen.get(&identity) {
             Some((first, first_path)) => {
                 diags.push(declared_twice(
                     &identity,
-                    &parts[*first],
+                    &files[*first],
                     first_path,
-                    part,
+                    &files[index],
                     &path,
                 ));
             }
@@ -142,35 +167,32 @@ enum Conflict {
 }
 
 /// Appends `from`'s services; a conflict when the parts set one field differently.
-fn merge_exports(into: &mut ExportedServices, from: &ExportedServices) -> Option<Conflict> {
-    into.services.extend(from.services.iter().cloned());
-    merge_meta(&mut into.meta, &from.meta).map(Conflict::Field)
+fn merge_exports(into: &mut ExportedServices, from: ExportedServices) -> Option<Conflict> {
+    into.services.extend(from.services);
+    merge_meta(&mut into.meta, from.meta).map(Conflict::Field)
 }
 
 /// Appends `from`'s sources; a conflict when the parts set one field differently.
-fn merge_intentions(into: &mut ServiceIntentions, from: &ServiceIntentions) -> Option<Conflict> {
-    into.sources.extend(from.sources.iter().cloned());
-    match (&into.jwt, &from.jwt) {
-        (Some(a), Some(b)) if a != b => return Some(Conflict::Field(Path::root().key("JWT"))),
-        (None, Some(b)) => into.jwt = Some(b.clone()),
+fn merge_intentions(into: &mut ServiceIntentions, from: ServiceIntentions) -> Option<Conflict> {
+    into.sources.extend(from.sources);
+    match (&into.jwt, from.jwt) {
+        (Some(a), Some(b)) if *a != b => return Some(Conflict::Field(Path::root().key("JWT"))),
+        (None, Some(b)) => into.jwt = Some(b),
         _ => {}
     }
-    merge_meta(&mut into.meta, &from.meta).map(Conflict::Field)
+    merge_meta(&mut into.meta, from.meta).map(Conflict::Field)
 }
 
 /// Meta pairs from several parts are combined; one key with two values is a conflict.
-fn merge_meta(
-    into: &mut BTreeMap<String, String>,
-    from: &BTreeMap<String, String>,
-) -> Option<Path> {
+fn merge_meta(into: &mut BTreeMap<String, String>, from: BTreeMap<String, String>) -> Option<Path> {
     for (key, value) in from {
-        match into.get(key) {
-            Some(existing) if existing != value => {
+        match into.get(&key) {
+            Some(existing) if *existing != value => {
                 return Some(Path::root().key("Meta").key(key.as_str()));
             }
             Some(_) => {}
             None => {
-                into.insert(key.clone(), value.clone());
+                into.insert(key, value);
             }
         }
     }
@@ -178,38 +200,31 @@ fn merge_meta(
 }
 
 /// The parts of one split entry set the same field to different values.
-fn disagree(key: &EntryKey, first: &Part, again: &Part, path: &Path) -> Diagnostic {
+fn disagree(key: &EntryKey, first: &Parsed, again: &Parsed, path: &Path) -> Diagnostic {
     Diagnostic::error(format!("`{path}` of `{key}` differs between files"))
-        .at(
-            &again.file.shown,
-            again.file.tree.span_of(path, false),
-            "set here",
-        )
-        .also(
-            &first.file.shown,
-            first.file.tree.span_of(path, false),
-            "and differently here",
-        )
+        .at(&again.shown, span(again, path), "set here")
+        .also(&first.shown, span(first, path), "and differently here")
         .help("set it in one of the files, or to the same value in each")
 }
 
 fn declared_twice(
     what: &str,
-    first: &Part,
+    first: &Parsed,
     first_path: &Path,
-    again: &Part,
+    again: &Parsed,
     path: &Path,
 ) -> Diagnostic {
     Diagnostic::error(format!("{what} is declared in two files"))
-        .at(
-            &again.file.shown,
-            again.file.tree.span_of(path, false),
-            "declared again here",
-        )
-        .also(
-            &first.file.shown,
-            first.file.tree.span_of(first_path, false),
-            "first declared here",
-        )
+        .at(&again.shown, span(again, path), "declared again here")
+        .also(&first.shown, span(first, first_path), "first declared here")
         .help("keep one declaration: each service, source or entry belongs to exactly one file")
+}
+
+/// Where `path` is in `file`, whose tree keeps only what merging points at.
+fn span(file: &Parsed, path: &Path) -> std::ops::Range<usize> {
+    debug_assert!(
+        path.segments().len() <= PATH_DEPTH,
+        "{path} is deeper than the spans kept for merging"
+    );
+    file.tree.span_of(path, false)
 }

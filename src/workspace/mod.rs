@@ -227,9 +227,12 @@ impl Loader<'_> {
     ///
     /// A cluster's files are read and checked on every core ([`parallel::map`]) and taken in
     /// the order they were found, so the diagnostics are those, in the order, of reading them
-    /// one by one. One cluster at a time: its files' trees are freed once merged.
+    /// one by one. One cluster at a time: its files' texts and what is left of their trees
+    /// (what merging may point at) are freed once merged, but for the texts of files a
+    /// diagnostic points into, kept to show it with.
     fn load_entries(&mut self, desired: &mut Desired, ignore: &Ignore, peerings_complete: bool) {
         for (name, cluster) in &desired.clusters {
+            let first_diagnostic = self.diags.len();
             let known = peers::local_peer_names(&desired.peerings, name);
             let known = peerings_complete.then_some(&known);
             let found = discover::entry_files(self.root, &cluster.entries_dir, ignore);
@@ -244,15 +247,32 @@ impl Loader<'_> {
                 read_entry(root, rel.clone(), *format, name, known)
             });
             let mut parts = Vec::with_capacity(read.len());
+            let mut texts = Vec::with_capacity(read.len());
             for file in read {
-                if let Some((shown, text)) = file.text {
-                    self.sources.insert(shown, text);
-                }
+                texts.extend(file.text);
                 self.diags.extend(file.diagnostics);
                 parts.extend(file.part);
             }
-            let merged = merge::merge(&parts, &mut self.diags);
+            let merged = merge::merge(parts, &mut self.diags);
             desired.entries.insert(name.clone(), merged);
+            self.keep_texts_shown(texts, first_diagnostic);
+        }
+    }
+
+    /// Keeps, of `texts`, those of the files the diagnostics from `first` on point into: the
+    /// only texts rendering them reads.
+    fn keep_texts_shown(&mut self, texts: Vec<(PathBuf, String)>, first: usize) {
+        let shown: BTreeSet<&Path> = self.diags[first..]
+            .iter()
+            .flat_map(|diagnostic| diagnostic.primary.iter().chain(&diagnostic.secondary))
+            .map(|label| label.file.as_path())
+            .collect();
+        let kept: Vec<(PathBuf, String)> = texts
+            .into_iter()
+            .filter(|(path, _)| shown.contains(path.as_path()))
+            .collect();
+        for (path, text) in kept {
+            self.sources.insert(path, text);
         }
     }
 
@@ -340,7 +360,7 @@ impl Loader<'_> {
 }
 
 /// One entry file read, parsed and checked: its entry, the problems found in it, and its text
-/// (kept to show the problems with).
+/// (to show problems with, this file's or those merging finds).
 struct ReadEntry {
     part: Option<Part>,
     diagnostics: Vec<Diagnostic>,
@@ -358,11 +378,12 @@ fn read_entry(
     let (parsed, mut diagnostics, text) = read_and_parse(root, rel, format);
     let part = parsed.and_then(|mut file| match entries::entry(&mut file) {
         Ok(entry) => {
-            let part = Part { file, entry };
+            let mut part = Part { file, entry };
             if let Some(known) = known {
                 let problems = peers::unknown_peers(&part, cluster, known);
                 diagnostics.extend(problems.iter().map(|p| part.file.diagnostic(p)));
             }
+            part.keep_spans_for_merging();
             Some(part)
         }
         Err(problems) => {
