@@ -15,6 +15,11 @@
 //! 4. Dialer ours: re-read it (the acceptor's replacement may have terminated it), replace it
 //!    likewise if needed, establish with the token, then wait until every side of ours reports
 //!    ACTIVE, polling every `poll_interval` for at most `active_timeout`.
+//! 5. Our acceptor reports TERMINATED or DELETING during that wait: the deletion of an earlier
+//!    dialer side reached it after the token this apply generated (Consul tells an acceptor
+//!    late, so a plan made in that window sees it ACTIVE). It is replaced once, as a Replace
+//!    does (re-read, delete, wait until gone, generate; the dialer side likewise), and waited
+//!    for again; a second end fails the change. The change's note says so.
 //!
 //! # Guarantees
 //! - The token exists only in memory ([`Secret`]) or in the `token_out` file.
@@ -174,13 +179,77 @@ pub(super) async fn establish(
         token_file::write(&context.root, out, &token)?;
         return Ok(Done::Written(Some(format!("token written to {out}"))));
     };
-    let now = dialer.read().await?;
-    make_way(context, &dialer, Role::Dialer, now.as_ref(), existing).await?;
-    establish_with(&dialer, &token, peering).await?;
-    drop(token);
+    dial(context, &dialer, token, peering, existing).await?;
     let sides: Vec<&Side<'_>> = acceptor.iter().chain([&dialer]).collect();
-    wait_active(context, peering, &sides).await?;
-    Ok(Done::WRITTEN)
+    let ended = match wait_active(context, peering, &sides).await? {
+        Waited::Active => return Ok(Done::WRITTEN),
+        Waited::Ended(ended) => ended,
+    };
+    let replaceable = ended.state != GONE;
+    let Some(acceptor) = acceptor.filter(|side| replaceable && side.cluster() == ended.cluster)
+    else {
+        return Err(ended.failure(peering));
+    };
+    replace_ended(context, &acceptor, &ended, peering).await?;
+    let token = generate(&acceptor, peering).await?;
+    dial(context, &dialer, token, peering, Existing::Delete).await?;
+    match wait_active(context, peering, &[&acceptor, &dialer]).await? {
+        Waited::Active => Ok(Done::Written(Some(format!(
+            "{} reported {} after its new token, ended late by a side deleted earlier; \
+             replaced it once",
+            ended.cluster, ended.state
+        )))),
+        Waited::Ended(again) => Err(again.failure(peering)),
+    }
+}
+
+/// Makes way on our dialer side (re-read first: the acceptor's replacement may have
+/// terminated it) and establishes it with `token`, which is dropped once sent.
+async fn dial(
+    context: &Context,
+    dialer: &Side<'_>,
+    token: Secret,
+    peering: &PeeringObject,
+    existing: Existing,
+) -> Result<(), Failure> {
+    let now = dialer.read().await?;
+    make_way(context, dialer, Role::Dialer, now.as_ref(), existing).await?;
+    establish_with(dialer, &token, peering).await
+}
+
+/// Deletes our acceptor side that this apply gave a token and that then reported TERMINATED or
+/// DELETING: the deletion of an earlier other side reached it after the new token (Consul
+/// tells an acceptor late). Re-read first, so only the side that ended is deleted.
+async fn replace_ended(
+    context: &Context,
+    acceptor: &Side<'_>,
+    ended: &Ended,
+    peering: &PeeringObject,
+) -> Result<(), Failure> {
+    let now = acceptor.read().await?;
+    let still_ended = now
+        .as_ref()
+        .is_none_or(|now| matches!(now.state, PeeringState::Terminated | PeeringState::Deleting));
+    if !still_ended {
+        return Err(Failure::Conflict(format!(
+            "{} reported {}, then changed again before it could be replaced",
+            ended.cluster, ended.state
+        )));
+    }
+    tracing::info!(
+        peering = %label(peering),
+        cluster = %ended.cluster,
+        state = %ended.state,
+        "the acceptor side ended after its new token: replacing it once"
+    );
+    make_way(
+        context,
+        acceptor,
+        Role::Acceptor,
+        now.as_ref(),
+        Existing::Delete,
+    )
+    .await
 }
 
 fn required<'a>(path: &'a Option<String>, key: &str) -> Result<&'a str, Failure> {
@@ -291,12 +360,43 @@ fn label(peering: &PeeringObject) -> String {
     )
 }
 
-/// Waits until every side in `sides` reports ACTIVE.
+/// How a wait for ACTIVE ended.
+enum Waited {
+    Active,
+    /// A side reported a state it never leaves for ACTIVE.
+    Ended(Ended),
+}
+
+/// A side gone, DELETING or TERMINATED while it was waited for.
+struct Ended {
+    cluster: String,
+    /// `TERMINATED`, `DELETING`, or `gone`.
+    state: String,
+}
+
+impl Ended {
+    fn failure(&self, peering: &PeeringObject) -> Failure {
+        let what = if self.state == GONE {
+            "has no such peering any more".to_owned()
+        } else {
+            format!("reports {}", self.state)
+        };
+        Failure::Failed(format!(
+            "peering {} did not turn ACTIVE: {} {what}",
+            label(peering),
+            self.cluster
+        ))
+    }
+}
+
+const GONE: &str = "gone";
+
+/// Waits until every side in `sides` reports ACTIVE, or one of them ends.
 async fn wait_active(
     context: &Context,
     peering: &PeeringObject,
     sides: &[&Side<'_>],
-) -> Result<(), Failure> {
+) -> Result<Waited, Failure> {
     let label = label(peering);
     let last = Mutex::new(String::from("no side could be read yet"));
     let (last_ref, label_ref) = (&last, &label);
@@ -307,12 +407,16 @@ async fn wait_active(
         ))
     };
     let check = move || async move {
-        let (active, report) = states(sides, label_ref).await?;
+        let report = match states(sides).await? {
+            States::Ended(ended) => return Ok(Some(Waited::Ended(ended))),
+            States::Active => return Ok(Some(Waited::Active)),
+            States::Waiting(report) => report,
+        };
         context
             .progress
             .waiting(format!("peering {label_ref}: {report}"));
         *last_ref.lock().unwrap_or_else(PoisonError::into_inner) = report;
-        Ok(active.then_some(()))
+        Ok(None)
     };
     let timeout = context.options.active_timeout;
     let wait = tokio::time::timeout(timeout, wait::until(context.options.poll_interval, check));
@@ -331,27 +435,33 @@ async fn wait_active(
     }
 }
 
-/// Reads every side: whether all are ACTIVE, and `cluster-01 reports PENDING, ...`.
+/// What one read of every side found.
+enum States {
+    Active,
+    /// Not all ACTIVE yet: `cluster-01 reports PENDING, ...`.
+    Waiting(String),
+    /// A side is gone, DELETING or TERMINATED: it will not turn ACTIVE.
+    Ended(Ended),
+}
+
+/// Reads every side.
 ///
 /// # Errors
-/// A failed read, or a side that is gone, DELETING or TERMINATED: it will not turn ACTIVE.
-async fn states(sides: &[&Side<'_>], label: &str) -> Result<(bool, String), Failure> {
+/// A failed read.
+async fn states(sides: &[&Side<'_>]) -> Result<States, Failure> {
     let mut reports = Vec::new();
     let mut active = true;
     for side in sides {
         let state = side.read().await?.map(|now| now.state);
-        let cluster = side.cluster();
+        let cluster = side.cluster().to_owned();
         match &state {
             None => {
-                return Err(Failure::Failed(format!(
-                    "peering {label} did not turn ACTIVE: {cluster} has no such peering any more"
-                )));
+                let state = GONE.to_owned();
+                return Ok(States::Ended(Ended { cluster, state }));
             }
             Some(state @ (PeeringState::Terminated | PeeringState::Deleting)) => {
-                return Err(Failure::Failed(format!(
-                    "peering {label} did not turn ACTIVE: {cluster} reports {}",
-                    state.as_str()
-                )));
+                let state = state.as_str().to_owned();
+                return Ok(States::Ended(Ended { cluster, state }));
             }
             Some(state) => {
                 active &= *state == PeeringState::Active;
@@ -359,7 +469,11 @@ async fn states(sides: &[&Side<'_>], label: &str) -> Result<(bool, String), Fail
             }
         }
     }
-    Ok((active, reports.join(", ")))
+    Ok(if active {
+        States::Active
+    } else {
+        States::Waiting(reports.join(", "))
+    })
 }
 
 /// Deletes one side of a peering (see the module docs).

@@ -58,3 +58,5 @@ mod signals;
 // Every command, at trace, with every kind of ACL token given every way and peering tokens in
 // flight: no secret in any output, log or file written.
 mod secrets;
+// A dialer side deleted by hand and apply run at once, before the acceptor side turns TERMINATED.
+mod peering_race;
