@@ -45,7 +45,7 @@ use std::time::Duration;
 use super::fresh::peering_moved;
 use super::{Context, Done, Failure, shown, token_file, wait};
 use crate::consul::{Client, Error, Establish, GenerateToken, RetryPolicy};
-use crate::model::{LivePeering, PeeringState, Secret};
+use crate::model::{LivePeering, Owner, PeeringState, Secret};
 use crate::plan::{PeeringEnd, PeeringObject};
 
 /// Generate-token answers 500 for a short while after an agent starts (consul-api.md §1.10);
@@ -219,7 +219,8 @@ async fn dial(
 
 /// Deletes our acceptor side that this apply gave a token and that then reported TERMINATED or
 /// DELETING: the deletion of an earlier other side reached it after the new token (Consul
-/// tells an acceptor late). Re-read first, so only the side that ended is deleted.
+/// tells an acceptor late). Re-read first, so only the side that ended, still carrying this
+/// workspace's mark, is deleted.
 async fn replace_ended(
     context: &Context,
     acceptor: &Side<'_>,
@@ -234,6 +235,16 @@ async fn replace_ended(
         return Err(Failure::Conflict(format!(
             "{} reported {}, then changed again before it could be replaced",
             ended.cluster, ended.state
+        )));
+    }
+    let mark = Owner::from_meta(|key| peering.meta.get(key).map(String::as_str));
+    if let Some(now) = now.as_ref().filter(|now| now.owner() != mark) {
+        return Err(Failure::Conflict(format!(
+            "{} reported {}, and its side is owned by {}, not this workspace: it is not \
+             this workspace's to replace",
+            ended.cluster,
+            ended.state,
+            now.owner()
         )));
     }
     tracing::info!(
