@@ -133,10 +133,14 @@ pub fn lift_singletons(value: &mut Value, like: &Value) {
         Value::Object(likes) => {
             if let Value::Object(map) = value {
                 for (key, child) in map.iter_mut() {
-                    let twin = likes
-                        .iter()
-                        .find(|(other, _)| folded(other).eq(folded(key)));
-                    if let Some((_, twin)) = twin {
+                    // The same spelling first: a lookup rather than a scan of folded keys.
+                    let twin = likes.get(key).or_else(|| {
+                        likes
+                            .iter()
+                            .find(|(other, _)| fold_alike(other, key))
+                            .map(|(_, twin)| twin)
+                    });
+                    if let Some(twin) = twin {
                         lift_singletons(child, twin);
                     }
                 }
@@ -209,19 +213,47 @@ pub fn align_keys(value: &mut Value, like: &Value) {
 /// A key as Consul's decoder matches it: case-insensitive, `_` ignored (`peer_name` = `PeerName`
 /// for matching purposes; which spellings Consul *accepts* is the typed kinds' business).
 pub fn fold_key(key: &str) -> String {
+    if key.is_ascii() {
+        return folded_ascii(key).map(char::from).collect();
+    }
     folded(key).collect()
 }
 
 /// Whether `key` folds to `folded_key` ([`fold_key`] without allocating: normalisation looks up
 /// and sorts keys thousands of times per plan).
 pub fn folds_to(key: &str, folded_key: &str) -> bool {
+    if key.is_ascii() {
+        // Bytes, not chars: keys are ASCII but for user data, and a non-ASCII byte of
+        // `folded_key` matches no ASCII byte, as its char matches no ASCII char.
+        return folded_ascii(key).eq(folded_key.bytes());
+    }
     folded(key).eq(folded_key.chars())
 }
 
 /// Whether `key`, folded, ends with `suffix` (already folded).
 fn folded_ends_with(key: &str, suffix: &str) -> bool {
+    if key.is_ascii() {
+        let mut reversed = folded_ascii(key).rev();
+        return suffix.bytes().rev().all(|b| reversed.next() == Some(b));
+    }
     let mut reversed = folded(key).rev();
     suffix.chars().rev().all(|c| reversed.next() == Some(c))
+}
+
+/// Whether two keys fold to the same key.
+fn fold_alike(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return folded_ascii(a).eq(folded_ascii(b));
+    }
+    folded(a).eq(folded(b))
+}
+
+/// [`folded`] of an ASCII key, byte by byte: the same result without decoding chars and
+/// looking up their lowercase, which led the planner's profile.
+fn folded_ascii(key: &str) -> impl DoubleEndedIterator<Item = u8> + '_ {
+    key.bytes()
+        .filter(|b| *b != b'_')
+        .map(|b| b.to_ascii_lowercase())
 }
 
 fn folded(key: &str) -> impl DoubleEndedIterator<Item = char> + '_ {
@@ -630,6 +662,47 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn ascii_keys_fold_as_any_key_does() {
+        let keys = [
+            "Meta",
+            "meta",
+            "META",
+            "Me_ta",
+            "_meta_",
+            "Metá",
+            "MetaX",
+            "Met",
+            "",
+            "_",
+            "ConnectTimeout",
+            "connect_timeout",
+            "Κind",
+            "İd",
+            "Sources",
+        ];
+        let folded_keys = ["meta", "timeout", "kind", "id", "sources", "", "métá", "i̇d"];
+        for key in keys {
+            assert_eq!(fold_key(key), folded(key).collect::<String>(), "{key}");
+            for wanted in folded_keys {
+                assert_eq!(
+                    folds_to(key, wanted),
+                    folded(key).eq(wanted.chars()),
+                    "{key} {wanted}"
+                );
+                let ends = {
+                    let mut reversed = folded(key).rev();
+                    wanted.chars().rev().all(|c| reversed.next() == Some(c))
+                };
+                assert_eq!(folded_ends_with(key, wanted), ends, "{key} {wanted}");
+            }
+            for other in keys {
+                let alike = folded(key).eq(folded(other));
+                assert_eq!(fold_alike(key, other), alike, "{key} {other}");
+            }
+        }
+    }
 
     #[test]
     fn server_defaults_of_other_kinds_are_no_change() {
