@@ -52,7 +52,11 @@ pub struct ExportedServices {
     pub services: Vec<ExportedService>,
     /// Free-form key/value metadata (at most 64 pairs, keys up to 128 bytes, values up to 512).
     /// meshplan marks what it manages with `managed-by = "meshplan"`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "weak_string_map",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub meta: BTreeMap<String, String>,
     /// Read-only: a hash of the entry that Consul computes on every write. Accepted so a read
     /// entry can be written back; never sent.
@@ -379,6 +383,38 @@ impl<T: JsonSchema> JsonSchema for ServerComputed<T> {
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         T::json_schema(generator)
     }
+}
+
+/// Deserializes `Meta` as Consul's decoder reads it (mapstructure, weakly typed): a value
+/// written as a number or a bool is stored as its text (`2` as `"2"`, `true` as `"1"`), so a
+/// file saying `version = 2` and the entry Consul made of it compare equal. `null` is empty.
+pub(crate) fn weak_string_map<'de, D>(deserializer: D) -> Result<BTreeMap<String, String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum MetaValue {
+        Text(String),
+        Bool(bool),
+        Integer(i64),
+        Unsigned(u64),
+        Float(f64),
+    }
+    let map = Option::<BTreeMap<String, MetaValue>>::deserialize(deserializer)?.unwrap_or_default();
+    Ok(map
+        .into_iter()
+        .map(|(key, value)| {
+            let text = match value {
+                MetaValue::Text(text) => text,
+                MetaValue::Bool(flag) => if flag { "1" } else { "0" }.to_owned(),
+                MetaValue::Integer(number) => number.to_string(),
+                MetaValue::Unsigned(number) => number.to_string(),
+                MetaValue::Float(number) => number.to_string(),
+            };
+            (key, text)
+        })
+        .collect())
 }
 
 /// Deserializes a list that may also be written as its single element, as Consul's decoder

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::exported_services::{
     META_VALUE_MAX_LEN, ServerComputed, WILDCARD, canonical_from, empty_key_problem, meta_problems,
-    non_empty, object_or_singleton, one_or_many,
+    non_empty, object_or_singleton, one_or_many, weak_string_map,
 };
 use super::path::Path;
 use super::problem::Problem;
@@ -65,7 +65,11 @@ pub struct ServiceIntentions {
     pub jwt: Option<IntentionJwtRequirement>,
     /// Free-form key/value metadata (at most 64 pairs, keys up to 128 bytes, values up to 512).
     /// meshplan marks what it manages with `managed-by = "meshplan"`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "weak_string_map",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub meta: BTreeMap<String, String>,
     /// Read-only: a hash of the entry that Consul computes on every write. Accepted so a read
     /// entry can be written back; never sent.

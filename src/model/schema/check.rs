@@ -137,7 +137,7 @@ fn parses_as_bool(text: &str) -> bool {
 }
 
 /// Go's `strconv.ParseBool`.
-pub(super) fn parse_go_bool(text: &str) -> Option<bool> {
+pub(crate) fn parse_go_bool(text: &str) -> Option<bool> {
     match text {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),

@@ -23,6 +23,7 @@ mod decode;
 mod table;
 
 pub use check::check;
+pub(crate) use check::parse_go_bool;
 pub use decode::weak_decode;
 pub use table::KINDS;
 

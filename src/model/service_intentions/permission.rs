@@ -9,6 +9,7 @@ use super::IntentionAction;
 use crate::model::exported_services::{non_empty, object_or_singleton, one_or_many};
 use crate::model::path::Path;
 use crate::model::problem::Problem;
+use crate::model::schema::parse_go_bool;
 
 /// One L7 rule of a source: requests matching `HTTP` (and carrying a valid JWT, when `JWT` is
 /// set) are allowed or denied. A source's permissions are evaluated in order.
@@ -76,7 +77,11 @@ pub struct IntentionHttpHeaderPermission {
     /// The header's name.
     pub name: String,
     /// Matches when the header is present, whatever its value.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(
+        default,
+        deserialize_with = "weak_bool",
+        skip_serializing_if = "is_false"
+    )]
     pub present: bool,
     /// Matches the header's value exactly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -94,10 +99,18 @@ pub struct IntentionHttpHeaderPermission {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
     /// Inverts the match: the permission applies when the header does not match.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(
+        default,
+        deserialize_with = "weak_bool",
+        skip_serializing_if = "is_false"
+    )]
     pub invert: bool,
     /// Compares case-insensitively; only with `Exact`, `Prefix`, `Suffix` or `Contains`.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(
+        default,
+        deserialize_with = "weak_bool",
+        skip_serializing_if = "is_false"
+    )]
     pub ignore_case: bool,
 }
 
@@ -145,6 +158,36 @@ pub struct IntentionJwtClaimVerification {
     /// The value expected at `Path`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+
+/// A flag as Consul's decoder reads it (mapstructure, weakly typed): a bool, a string Go's
+/// `strconv.ParseBool` takes (`"true"`, `"1"`, `"F"`, ...) or the empty string (false), or a
+/// number (true unless zero). Consul stores the bool, so a file saying `Present = "true"` and the
+/// entry Consul made of it compare equal.
+fn weak_bool<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    use serde::de::{Error, Unexpected};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Text(String),
+        Number(f64),
+    }
+    match Flag::deserialize(deserializer) {
+        Ok(Flag::Bool(flag)) => Ok(flag),
+        Ok(Flag::Text(text)) if text.is_empty() => Ok(false),
+        Ok(Flag::Text(text)) => parse_go_bool(&text).ok_or_else(|| {
+            D::Error::invalid_value(
+                Unexpected::Str(&text),
+                &"a boolean (true, false, 1, 0, t, f)",
+            )
+        }),
+        Ok(Flag::Number(number)) => Ok(number != 0.0),
+        Err(_) => Err(D::Error::custom(
+            "invalid type: expected a boolean (or a string or number Consul reads as one)",
+        )),
+    }
 }
 
 /// Whether a flag is off; Consul omits such flags, so meshplan does too.
@@ -333,6 +376,36 @@ mod tests {
             .iter()
             .map(|problem| problem.path.to_string())
             .collect()
+    }
+
+    #[test]
+    fn header_flags_are_read_as_consul_reads_them() {
+        let header = |flag: serde_json::Value| {
+            serde_json::from_value::<IntentionHttpHeaderPermission>(
+                json!({ "Name": "x", "Present": flag }),
+            )
+            .map(|header| header.present)
+            .map_err(|error| error.to_string())
+        };
+        for (flag, read) in [
+            (json!(true), true),
+            (json!("true"), true),
+            (json!("T"), true),
+            (json!("1"), true),
+            (json!(2), true),
+            (json!("False"), false),
+            (json!("0"), false),
+            (json!(""), false),
+            (json!(0), false),
+        ] {
+            assert_eq!(header(flag.clone()), Ok(read), "{flag}");
+        }
+        let refused = header(json!("yes")).unwrap_err();
+        assert!(
+            refused.contains("invalid value: string \"yes\""),
+            "{refused}"
+        );
+        assert!(header(json!([true])).is_err());
     }
 
     #[test]
