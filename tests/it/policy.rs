@@ -12,7 +12,7 @@ use tempfile::TempDir;
 
 use crate::support::cli::{Run, assert_exit, meshplan, write};
 use crate::support::consul::Cluster;
-use crate::support::http::{client, success_json};
+use crate::support::http::send_with_token;
 
 const MANAGEMENT_TOKEN: &str = "3b9e7c1d-5a2f-4e8b-9c0d-6f1a2b3c4d5e";
 
@@ -37,17 +37,7 @@ async fn management(
     path: &str,
     body: Option<Value>,
 ) -> Value {
-    let mut request = client()
-        .request(method.clone(), format!("{}{path}", agent.http_addr()))
-        .header("X-Consul-Token", MANAGEMENT_TOKEN);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request
-        .send()
-        .await
-        .unwrap_or_else(|err| panic!("{method} {path}: {err}"));
-    success_json(response, &format!("{method} {path}")).await
+    send_with_token(agent, MANAGEMENT_TOKEN, method, path, body).await
 }
 
 async fn grant(agent: &Cluster, name: &str, rules: &str) -> Grant {

@@ -26,7 +26,7 @@ use tempfile::TempDir;
 
 use crate::support::cli::{Run, command, defaults, meshplan, write};
 use crate::support::consul::Cluster;
-use crate::support::http::{client, poll_until, success_json};
+use crate::support::http::{client, poll_until, send_with_token, success_json};
 use crate::support::proxy::Proxy;
 use crate::watch::{free_listen, get};
 
@@ -112,17 +112,7 @@ impl Estate {
         path: &str,
         body: Option<Value>,
     ) -> Value {
-        let mut request = client()
-            .request(method.clone(), format!("{}{path}", agent.http_addr()))
-            .header("X-Consul-Token", &self.management);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request
-            .send()
-            .await
-            .unwrap_or_else(|err| panic!("{method} {path}: {err}"));
-        success_json(response, &format!("{method} {path}")).await
+        send_with_token(agent, &self.management, method, path, body).await
     }
 }
 

@@ -37,6 +37,28 @@ pub async fn success_json(response: reqwest::Response, what: &str) -> Value {
     serde_json::from_str(&body).unwrap_or_else(|err| panic!("{what}: body is not JSON: {err}"))
 }
 
+/// `method path` on `agent` with the ACL `token` and an optional JSON body; its JSON answer,
+/// or a panic naming the request.
+pub async fn send_with_token(
+    agent: &Cluster,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
+    let mut request = client()
+        .request(method.clone(), format!("{}{path}", agent.http_addr()))
+        .header("X-Consul-Token", token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("{method} {path}: {err}"));
+    success_json(response, &format!("{method} {path}")).await
+}
+
 /// Polls `probe` until it yields a value; panics after `timeout`, naming what was awaited.
 pub async fn poll_until<T>(
     timeout: Duration,
