@@ -185,7 +185,7 @@ pub(super) async fn establish(
         Waited::Active => return Ok(Done::WRITTEN),
         Waited::Ended(ended) => ended,
     };
-    let replaceable = ended.state != GONE;
+    let replaceable = ended.state.is_some();
     let Some(acceptor) = acceptor.filter(|side| replaceable && side.cluster() == ended.cluster)
     else {
         return Err(ended.failure(peering));
@@ -197,7 +197,8 @@ pub(super) async fn establish(
         Waited::Active => Ok(Done::Written(Some(format!(
             "{} reported {} after its new token, ended late by a side deleted earlier; \
              replaced it once",
-            ended.cluster, ended.state
+            ended.cluster,
+            ended.shown()
         )))),
         Waited::Ended(again) => Err(again.failure(peering)),
     }
@@ -234,7 +235,8 @@ async fn replace_ended(
     if !still_ended {
         return Err(Failure::Conflict(format!(
             "{} reported {}, then changed again before it could be replaced",
-            ended.cluster, ended.state
+            ended.cluster,
+            ended.shown()
         )));
     }
     let mark = Owner::from_meta(|key| peering.meta.get(key).map(String::as_str));
@@ -243,14 +245,14 @@ async fn replace_ended(
             "{} reported {}, and its side is owned by {}, not this workspace: it is not \
              this workspace's to replace",
             ended.cluster,
-            ended.state,
+            ended.shown(),
             now.owner()
         )));
     }
     tracing::info!(
         peering = %label(peering),
         cluster = %ended.cluster,
-        state = %ended.state,
+        state = %ended.shown(),
         "the acceptor side ended after its new token: replacing it once"
     );
     make_way(
@@ -381,16 +383,20 @@ enum Waited {
 /// A side gone, DELETING or TERMINATED while it was waited for.
 struct Ended {
     cluster: String,
-    /// `TERMINATED`, `DELETING`, or `gone`.
-    state: String,
+    /// TERMINATED or DELETING; `None`: the side is gone.
+    state: Option<PeeringState>,
 }
 
 impl Ended {
+    /// `TERMINATED`, `DELETING` or `gone`.
+    fn shown(&self) -> &str {
+        self.state.as_ref().map_or("gone", PeeringState::as_str)
+    }
+
     fn failure(&self, peering: &PeeringObject) -> Failure {
-        let what = if self.state == GONE {
-            "has no such peering any more".to_owned()
-        } else {
-            format!("reports {}", self.state)
+        let what = match &self.state {
+            None => "has no such peering any more".to_owned(),
+            Some(state) => format!("reports {}", state.as_str()),
         };
         Failure::Failed(format!(
             "peering {} did not turn ACTIVE: {} {what}",
@@ -399,8 +405,6 @@ impl Ended {
         ))
     }
 }
-
-const GONE: &str = "gone";
 
 /// Waits until every side in `sides` reports ACTIVE, or one of them ends.
 async fn wait_active(
@@ -466,12 +470,7 @@ async fn states(sides: &[&Side<'_>]) -> Result<States, Failure> {
         let state = side.read().await?.map(|now| now.state);
         let cluster = side.cluster().to_owned();
         match &state {
-            None => {
-                let state = GONE.to_owned();
-                return Ok(States::Ended(Ended { cluster, state }));
-            }
-            Some(state @ (PeeringState::Terminated | PeeringState::Deleting)) => {
-                let state = state.as_str().to_owned();
+            None | Some(PeeringState::Terminated | PeeringState::Deleting) => {
                 return Ok(States::Ended(Ended { cluster, state }));
             }
             Some(state) => {
