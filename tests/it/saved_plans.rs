@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::support::cli::{assert_exit, entries, meshplan, workspace};
+use crate::support::cli::{Run, assert_exit, entries, meshplan, workspace};
 use crate::support::consul::Cluster;
 use crate::support::http::defaults_owner;
 
@@ -24,17 +24,19 @@ pub(crate) fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// `meshplan plan --out saved` of the workspace `dir`, which must succeed; the run.
+fn save_plan(dir: &Path, saved: &Path) -> Run {
+    let run = meshplan(&["plan", "--out", saved.to_str().expect("UTF-8")], dir, &[]);
+    assert_exit(&run, 0);
+    run
+}
+
 #[tokio::test]
 async fn a_saved_plan_applies_from_a_copy_of_the_workspace_at_another_path() {
     let agent = Cluster::start("cluster-01").await;
     let first = workspace("platform", &agent, &entries(&["web"]));
     let saved = first.path().join("plan.json");
-    let run = meshplan(
-        &["plan", "--out", saved.to_str().expect("UTF-8")],
-        first.path(),
-        &[],
-    );
-    assert_exit(&run, 0);
+    save_plan(first.path(), &saved);
     let recorded: Value =
         serde_json::from_str(&std::fs::read_to_string(&saved).expect("read")).expect("JSON");
     assert_eq!(
@@ -60,12 +62,7 @@ async fn a_saved_plan_kept_apart_from_the_workspace_applies_with_workspace() {
     let first = workspace("platform", &agent, &entries(&["web"]));
     let artifacts = TempDir::new().expect("a temp dir");
     let saved = artifacts.path().join("plan.json");
-    let run = meshplan(
-        &["plan", "--out", saved.to_str().expect("UTF-8")],
-        first.path(),
-        &[],
-    );
-    assert_exit(&run, 0);
+    save_plan(first.path(), &saved);
     let second = TempDir::new().expect("a temp dir");
     copy_tree(first.path(), second.path());
     drop(first);
@@ -98,12 +95,7 @@ async fn show_renders_a_saved_plan_in_each_format_without_a_cluster() {
     let agent = Cluster::start("cluster-01").await;
     let dir = workspace("platform", &agent, &entries(&["web"]));
     let saved = dir.path().join("plan.json");
-    let run = meshplan(
-        &["plan", "--out", saved.to_str().expect("UTF-8")],
-        dir.path(),
-        &[],
-    );
-    assert_exit(&run, 0);
+    let run = save_plan(dir.path(), &saved);
     drop(agent);
 
     let text = meshplan(&["show"], &saved, &[]);
@@ -127,12 +119,7 @@ async fn a_saved_plan_edited_in_any_byte_is_refused_and_one_left_as_saved_applie
     let agent = Cluster::start("cluster-01").await;
     let dir = workspace("platform", &agent, &entries(&["web"]));
     let saved = dir.path().join("plan.json");
-    let run = meshplan(
-        &["plan", "--out", saved.to_str().expect("UTF-8")],
-        dir.path(),
-        &[],
-    );
-    assert_exit(&run, 0);
+    save_plan(dir.path(), &saved);
     let original = std::fs::read_to_string(&saved).expect("read");
 
     // Only what people read: the summary says nothing is created.
