@@ -104,6 +104,19 @@ fn assert_plans_a_new_token(dir: &Path) {
     );
 }
 
+/// An apply whose generate-token answer the proxy cuts after Consul made the token: reported
+/// unknown, and the call not sent again.
+fn apply_with_the_token_answer_lost(proxy: &FaultProxy, dir: &Path) {
+    proxy.add("POST", "/v1/peering/token", Fault::CutAfter, 1);
+    let first = apply(dir, &["--timeout", "60s"]);
+    assert_exit(&first, 1);
+    assert!(
+        first.stdout.contains("may or may not have been written"),
+        "{first}"
+    );
+    assert_eq!(proxy.answered("POST", "/v1/peering/token"), 1, "sent once");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_peering_token_is_not_resent_and_the_next_apply_writes_a_new_one() {
     let agents = start_clusters(&["cluster-01", "partner"]).await;
@@ -112,15 +125,7 @@ async fn a_lost_peering_token_is_not_resent_and_the_next_apply_writes_a_new_one(
                    = \"tokens/partner.token\"\n}\n";
     let dir = workspace(&proxy, &[], peering);
     let token_path = dir.path().join("tokens/partner.token");
-    proxy.add("POST", "/v1/peering/token", Fault::CutAfter, 1);
-
-    let first = apply(dir.path(), &["--timeout", "60s"]);
-    assert_exit(&first, 1);
-    assert!(
-        first.stdout.contains("may or may not have been written"),
-        "{first}"
-    );
-    assert_eq!(proxy.answered("POST", "/v1/peering/token"), 1, "sent once");
+    apply_with_the_token_answer_lost(&proxy, dir.path());
     assert!(!token_path.exists());
 
     // cluster-01 holds a PENDING peering whose token nobody has.
@@ -158,15 +163,7 @@ async fn a_lost_peering_token_between_two_clusters_is_replaced_by_the_next_apply
         cluster_block(&agents[1])
     );
     let dir = workspace(&proxy, &[], &peering);
-    proxy.add("POST", "/v1/peering/token", Fault::CutAfter, 1);
-
-    let first = apply(dir.path(), &["--timeout", "60s"]);
-    assert_exit(&first, 1);
-    assert!(
-        first.stdout.contains("may or may not have been written"),
-        "{first}"
-    );
-    assert_eq!(proxy.answered("POST", "/v1/peering/token"), 1, "sent once");
+    apply_with_the_token_answer_lost(&proxy, dir.path());
 
     assert_plans_a_new_token(dir.path());
     let second = apply(dir.path(), &[]);
