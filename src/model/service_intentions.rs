@@ -12,6 +12,7 @@
 mod permission;
 
 use std::collections::{BTreeMap, HashMap};
+use std::marker::PhantomData;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -155,20 +156,92 @@ pub struct SourceIntention {
     pub description: Option<String>,
     /// Legacy (intentions from before Consul 1.9): the intention's old ID. Must be omitted;
     /// Consul clears it on write.
-    #[serde(rename = "LegacyID", default, skip_serializing_if = "Option::is_none")]
-    pub legacy_id: Option<String>,
+    #[serde(rename = "LegacyID", default, skip_serializing)]
+    pub legacy_id: Legacy<String>,
     /// Legacy (intentions from before Consul 1.9): per-intention metadata. Must be omitted; use
     /// the entry's `Meta`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub legacy_meta: BTreeMap<String, String>,
+    #[serde(default, skip_serializing)]
+    pub legacy_meta: Legacy<BTreeMap<String, String>>,
     /// Legacy (intentions from before Consul 1.9): creation time (RFC 3339). Must be omitted;
     /// Consul clears it on write.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub legacy_create_time: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub legacy_create_time: Legacy<String>,
     /// Legacy (intentions from before Consul 1.9): last update time (RFC 3339). Must be
     /// omitted; Consul clears it on write.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub legacy_update_time: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub legacy_update_time: Legacy<String>,
+}
+
+/// A legacy field of an intention source (`LegacyID`, `LegacyMeta`, `LegacyCreateTime`,
+/// `LegacyUpdateTime`, from intentions made before Consul 1.9). Consul rejects `LegacyMeta`
+/// and clears the others on write, so a file that sets one is refused
+/// ([`SourceIntention::validate`]). All that is kept is whether it is set: the value is read
+/// and checked against `T`, the type Consul gives the field, then dropped, since it is never
+/// sent nor compared. Sources are most of a loaded workspace, and a byte in place of a
+/// string or map for each of the four keeps them a third smaller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Legacy<T> {
+    set: bool,
+    value_type: PhantomData<T>,
+}
+
+impl<T> Legacy<T> {
+    /// Whether the file sets the field: to any text, or to a map with at least one pair (an
+    /// empty `LegacyMeta` is no metadata, and Consul accepts it).
+    pub fn is_set(&self) -> bool {
+        self.set
+    }
+}
+
+impl<T> Default for Legacy<T> {
+    fn default() -> Self {
+        Self {
+            set: false,
+            value_type: PhantomData,
+        }
+    }
+}
+
+/// Whether a legacy field's value sets it (see [`Legacy::is_set`]).
+pub trait LegacyValue {
+    fn sets(&self) -> bool;
+}
+
+impl LegacyValue for String {
+    fn sets(&self) -> bool {
+        true
+    }
+}
+
+impl LegacyValue for BTreeMap<String, String> {
+    fn sets(&self) -> bool {
+        !self.is_empty()
+    }
+}
+
+impl<'de, T: Deserialize<'de> + LegacyValue> Deserialize<'de> for Legacy<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Option::<T>::deserialize(deserializer)?;
+        Ok(Self {
+            set: value.is_some_and(|value| value.sets()),
+            value_type: PhantomData,
+        })
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Legacy<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        Option::<T>::schema_name()
+    }
+
+    /// `T` or `null`, as read.
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        Option::<T>::json_schema(generator)
+    }
 }
 
 /// The canonical (PascalCase) name of a `service-intentions` field for any spelling Consul
@@ -446,10 +519,10 @@ impl SourceIntention {
     /// way what the file says is not what Consul would store.
     fn legacy_problems(&self, path: &Path) -> Vec<Problem> {
         let present = [
-            ("LegacyID", self.legacy_id.is_some()),
-            ("LegacyMeta", !self.legacy_meta.is_empty()),
-            ("LegacyCreateTime", self.legacy_create_time.is_some()),
-            ("LegacyUpdateTime", self.legacy_update_time.is_some()),
+            ("LegacyID", self.legacy_id.is_set()),
+            ("LegacyMeta", self.legacy_meta.is_set()),
+            ("LegacyCreateTime", self.legacy_create_time.is_set()),
+            ("LegacyUpdateTime", self.legacy_update_time.is_set()),
         ];
         let problem = |key: &str| {
             Problem::key(path.key(key), format!("{key} must be omitted"))
