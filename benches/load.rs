@@ -34,6 +34,7 @@ use meshplan::model::service_intentions::{
     self, IntentionAction, IntentionHttpHeaderPermission, IntentionHttpPermission,
     IntentionPermission, ServiceIntentions, SourceIntention,
 };
+use meshplan::model::Meta;
 use meshplan::workspace::{self, discover, tree};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -188,7 +189,7 @@ fn exports_part(part: usize, peers: &[String]) -> ExportedServices {
     ExportedServices {
         name: "default".to_owned(),
         services,
-        meta: BTreeMap::from([(format!("part-{part}"), "platform".to_owned())]),
+        meta: Meta::from([(format!("part-{part}"), "platform".to_owned())]),
         ..Default::default()
     }
 }
@@ -247,7 +248,7 @@ fn intentions(n: usize, peers: &[String]) -> ServiceIntentions {
     ServiceIntentions {
         name: format!("svc-{n:04}"),
         sources,
-        meta: BTreeMap::from([("team".to_owned(), format!("team-{}", n % 10))]),
+        meta: Meta::from([("team".to_owned(), format!("team-{}", n % 10))]),
         ..Default::default()
     }
 }

@@ -12,7 +12,7 @@
 //! (`object_or_singleton`), fields the server computes ([`ServerComputed`]) and the `Meta`
 //! limits (`meta_problems`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -21,6 +21,7 @@ use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{self, IgnoredAny, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::meta::Meta;
 use super::path::Path;
 use super::problem::Problem;
 
@@ -52,12 +53,8 @@ pub struct ExportedServices {
     pub services: Vec<ExportedService>,
     /// Free-form key/value metadata (at most 64 pairs, keys up to 128 bytes, values up to 512).
     /// meshplan marks what it manages with `managed-by = "meshplan"`.
-    #[serde(
-        default,
-        deserialize_with = "weak_string_map",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
-    pub meta: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Meta::is_empty")]
+    pub meta: Meta,
     /// Read-only: a hash of the entry that Consul computes on every write. Accepted so a read
     /// entry can be written back; never sent.
     #[serde(default, skip_serializing)]
@@ -306,7 +303,7 @@ const META_KEY_MAX_LEN: usize = 128;
 pub(crate) const META_VALUE_MAX_LEN: usize = 512;
 
 /// Consul's limits on config entry `Meta`, which it measures in bytes.
-pub(crate) fn meta_problems(path: &Path, meta: &BTreeMap<String, String>) -> Vec<Problem> {
+pub(crate) fn meta_problems(path: &Path, meta: &Meta) -> Vec<Problem> {
     let mut problems = Vec::new();
     if meta.len() > META_MAX_PAIRS {
         problems.push(
@@ -317,7 +314,7 @@ pub(crate) fn meta_problems(path: &Path, meta: &BTreeMap<String, String>) -> Vec
             .with_help(format!("it has {} pairs", meta.len())),
         );
     }
-    for (key, value) in meta {
+    for (key, value) in meta.iter() {
         if key.len() > META_KEY_MAX_LEN {
             problems.push(Problem::key(
                 path.key(key),
@@ -383,38 +380,6 @@ impl<T: JsonSchema> JsonSchema for ServerComputed<T> {
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         T::json_schema(generator)
     }
-}
-
-/// Deserializes `Meta` as Consul's decoder reads it (mapstructure, weakly typed): a value
-/// written as a number or a bool is stored as its text (`2` as `"2"`, `true` as `"1"`), so a
-/// file saying `version = 2` and the entry Consul made of it compare equal. `null` is empty.
-pub(crate) fn weak_string_map<'de, D>(deserializer: D) -> Result<BTreeMap<String, String>, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum MetaValue {
-        Text(String),
-        Bool(bool),
-        Integer(i64),
-        Unsigned(u64),
-        Float(f64),
-    }
-    let map = Option::<BTreeMap<String, MetaValue>>::deserialize(deserializer)?.unwrap_or_default();
-    Ok(map
-        .into_iter()
-        .map(|(key, value)| {
-            let text = match value {
-                MetaValue::Text(text) => text,
-                MetaValue::Bool(flag) => if flag { "1" } else { "0" }.to_owned(),
-                MetaValue::Integer(number) => number.to_string(),
-                MetaValue::Unsigned(number) => number.to_string(),
-                MetaValue::Float(number) => number.to_string(),
-            };
-            (key, text)
-        })
-        .collect())
 }
 
 /// Deserializes a list that may also be written as its single element, as Consul's decoder
@@ -831,7 +796,7 @@ pub(crate) mod tests {
 
     #[test]
     fn meta_limits_are_checked_in_bytes() {
-        let mut meta: BTreeMap<String, String> =
+        let mut meta: Meta =
             (0..65).map(|i| (format!("k{i}"), "v".to_owned())).collect();
         meta.insert("k".repeat(129), "v".to_owned());
         meta.insert("long".to_owned(), "é".repeat(257));
@@ -848,7 +813,7 @@ pub(crate) mod tests {
         assert!(
             meta_problems(
                 &Path::root(),
-                &BTreeMap::from([("a".repeat(128), "b".repeat(512))])
+                &Meta::from([("a".repeat(128), "b".repeat(512))])
             )
             .is_empty()
         );

@@ -7,6 +7,7 @@ pub mod entry;
 pub mod exported_services;
 pub mod kinds;
 pub mod live;
+pub mod meta;
 pub mod normalize;
 pub mod ownership;
 pub mod path;
@@ -17,6 +18,7 @@ pub mod service_intentions;
 pub mod workspace;
 
 pub use entry::{ConfigEntry, Document, EntryKey};
+pub use meta::Meta;
 pub use live::{Live, LiveCluster, LiveEntry, LivePeering, PeeringState};
 pub use ownership::{MANAGED_BY_KEY, MANAGED_BY_VALUE, MARK_KEYS, Owner, WORKSPACE_KEY};
 pub use path::{Path, Segment};

@@ -19,8 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use super::exported_services::{
     META_VALUE_MAX_LEN, ServerComputed, WILDCARD, canonical_from, empty_key_problem, meta_problems,
-    non_empty, object_or_singleton, one_or_many, weak_string_map,
+    non_empty, object_or_singleton, one_or_many,
 };
+use super::meta::Meta;
 use super::path::Path;
 use super::problem::Problem;
 
@@ -66,12 +67,8 @@ pub struct ServiceIntentions {
     pub jwt: Option<IntentionJwtRequirement>,
     /// Free-form key/value metadata (at most 64 pairs, keys up to 128 bytes, values up to 512).
     /// meshplan marks what it manages with `managed-by = "meshplan"`.
-    #[serde(
-        default,
-        deserialize_with = "weak_string_map",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
-    pub meta: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Meta::is_empty")]
+    pub meta: Meta,
     /// Read-only: a hash of the entry that Consul computes on every write. Accepted so a read
     /// entry can be written back; never sent.
     #[serde(default, skip_serializing)]

@@ -10,7 +10,7 @@ use super::Parsed;
 use super::diagnostic::Diagnostic;
 use crate::model::exported_services::ExportedServices;
 use crate::model::service_intentions::ServiceIntentions;
-use crate::model::{ConfigEntry, DesiredEntry, EntryKey, Path};
+use crate::model::{ConfigEntry, DesiredEntry, EntryKey, Meta, Path};
 
 /// One file's entry, with the file so that problems can point into it.
 pub struct Part {
@@ -184,10 +184,10 @@ fn merge_intentions(into: &mut ServiceIntentions, from: ServiceIntentions) -> Op
 }
 
 /// Meta pairs from several parts are combined; one key with two values is a conflict.
-fn merge_meta(into: &mut BTreeMap<String, String>, from: BTreeMap<String, String>) -> Option<Path> {
+fn merge_meta(into: &mut Meta, from: Meta) -> Option<Path> {
     for (key, value) in from {
         match into.get(&key) {
-            Some(existing) if *existing != value => {
+            Some(existing) if existing != value => {
                 return Some(Path::root().key("Meta").key(key.as_str()));
             }
             Some(_) => {}

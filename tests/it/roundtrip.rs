@@ -21,8 +21,8 @@ use meshplan::model::service_intentions::{
     IntentionPermission, ServiceIntentions, SourceIntention,
 };
 use meshplan::model::{
-    ClusterSpec, ConfigEntry, Desired, Document, EntryKey, MARK_KEYS, PeeringSide, PeeringSpec,
-    TlsSpec, TokenSource,
+    ClusterSpec, ConfigEntry, Desired, Document, EntryKey, MARK_KEYS, Meta, PeeringSide,
+    PeeringSpec, TlsSpec, TokenSource,
 };
 use meshplan::workspace;
 use meshplan::workspace::tree::{self, Format};
@@ -261,7 +261,7 @@ fn peer_name() -> impl Strategy<Value = String> {
 /// when HCL2 allows it, and HCL2 identifiers may hold combining marks that HCL1's (Consul's)
 /// identifiers may not, so keys with other non-ASCII characters than letters and digits are
 /// left out.
-fn meta() -> impl Strategy<Value = BTreeMap<String, String>> {
+fn meta() -> impl Strategy<Value = Meta> {
     let key = prop_oneof![
         4 => "[a-z][a-z0-9_-]{0,12}",
         1 => prop::sample::select(vec!["null", "true", "false", "for", "in", "if", "Kind", "managed_by"])
@@ -274,7 +274,7 @@ fn meta() -> impl Strategy<Value = BTreeMap<String, String>> {
     .prop_filter("an HCL1 identifier if written bare", |key| {
         key.chars().all(|c| c.is_ascii() || c.is_alphanumeric())
     });
-    prop::collection::btree_map(key, text(), 0..4)
+    prop::collection::btree_map(key, text(), 0..4).prop_map(Meta::from_iter)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1214,12 +1214,12 @@ fn split(entry: &ConfigEntry, cuts: &[Index], n: usize) -> Vec<ConfigEntry> {
         bounds.windows(2).map(|w| w[0]..w[1]).collect()
     };
     // Meta pair `i` goes to part `i % parts`.
-    let deal = |meta: &BTreeMap<String, String>, part: usize, parts: usize| {
+    let deal = |meta: &Meta, part: usize, parts: usize| {
         meta.iter()
             .enumerate()
             .filter(|(i, _)| i % parts == part)
-            .map(|(_, (k, v))| (k.clone(), v.clone()))
-            .collect::<BTreeMap<_, _>>()
+            .map(|(_, (k, v))| (k.to_owned(), v.to_owned()))
+            .collect::<Meta>()
     };
     match entry {
         ConfigEntry::ExportedServices(e) => {

@@ -13,14 +13,13 @@
 //! Consul's limits on `Meta` (at most 64 pairs, keys up to 128 bytes, values up to 512) are
 //! checked here too, for every kind.
 
-use std::collections::BTreeMap;
 
 use serde_json::{Map, Value as Json};
 
 use super::{Field, Ty, fields_of, lookup};
 use crate::model::exported_services::meta_problems;
 use crate::model::normalize::parse_go_duration;
-use crate::model::{Path, Problem};
+use crate::model::{Meta, Path, Problem};
 use crate::suggest::closest;
 
 /// Every problem of `entry`, an entry of `kind`. A kind without a table (see
@@ -216,7 +215,7 @@ fn meta_limits(at: &Path, meta: &Json) -> Vec<Problem> {
     let Json::Object(pairs) = meta else {
         return Vec::new();
     };
-    let strings: BTreeMap<String, String> = pairs
+    let strings: Meta = pairs
         .iter()
         .map(|(key, value)| match value {
             Json::String(text) => (key.clone(), text.clone()),
