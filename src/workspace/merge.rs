@@ -46,8 +46,6 @@ pub fn merge(parts: Vec<Part>, diags: &mut Vec<Diagnostic>) -> BTreeMap<EntryKey
     for (index, entry) in entries.into_iter().enumerate() {
         let file = &files[index];
         let key = entry.key();
-        let seen = members.entry(key.clone()).or_default();
-        record_members(&files, index, &entry, seen, diags);
         let Some((first, existing)) = merged.get_mut(&key) else {
             let entry = DesiredEntry {
                 entry,
@@ -56,6 +54,15 @@ pub fn merge(parts: Vec<Part>, diags: &mut Vec<Diagnostic>) -> BTreeMap<EntryKey
             merged.insert(key, (index, entry));
             continue;
         };
+        // Members are tracked only once an entry has a second part: a file's own repeats are
+        // problems of its entry (`validate`), so an entry of one file has none to find, and
+        // most entries are one file.
+        let seen = members.entry(key.clone()).or_insert_with(|| {
+            let mut seen = Seen::new();
+            record_members(&files, *first, &existing.entry, &mut seen, diags);
+            seen
+        });
+        record_members(&files, index, &entry, seen, diags);
         let conflict = match (&mut existing.entry, entry) {
             (ConfigEntry::ExportedServices(into), ConfigEntry::ExportedServices(from)) => {
                 merge_exports(into, from)
