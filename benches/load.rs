@@ -228,10 +228,10 @@ fn intentions(n: usize, peers: &[String]) -> ServiceIntentions {
     let mut sources: Vec<SourceIntention> = (0..2 + n % 3)
         .map(|j| SourceIntention {
             name: format!("client-{:03}", (n * 7 + j) % 500),
-            peer: Some(peers[(n + j) % peers.len()].clone()),
+            peer: Some(peers[(n + j) % peers.len()].as_str().into()),
             action: (!l7).then_some(IntentionAction::Allow),
             permissions: if l7 { permissions(n) } else { Vec::new() },
-            description: Some(format!("calls from team {}", j)),
+            description: Some(format!("calls from team {j}").into()),
             ..Default::default()
         })
         .collect();

@@ -339,8 +339,12 @@ pub(crate) fn meta_problems(path: &Path, meta: &Meta) -> Vec<Problem> {
 /// An Enterprise-only key (`Partition`, `Namespace`) written as `""`: Consul Enterprise reads it
 /// as the default, but Consul Community Edition rejects the key itself, so omitting it is right
 /// for both.
-pub(crate) fn empty_key_problem(path: &Path, key: &str, value: &Option<String>) -> Option<Problem> {
-    (value.as_deref() == Some("")).then(|| {
+pub(crate) fn empty_key_problem(
+    path: &Path,
+    key: &str,
+    value: &Option<impl AsRef<str>>,
+) -> Option<Problem> {
+    value.as_ref().is_some_and(|v| v.as_ref().is_empty()).then(|| {
         Problem::key(path.key(key), format!("{key} is empty")).with_help(format!(
             "omit {key} for the default; Consul Community Edition rejects the key even when empty"
         ))
@@ -348,8 +352,8 @@ pub(crate) fn empty_key_problem(path: &Path, key: &str, value: &Option<String>) 
 }
 
 /// An optional string as Consul sees it: Go has no "absent", so an empty string is unset.
-pub(crate) fn non_empty(value: &Option<String>) -> Option<&str> {
-    value.as_deref().filter(|value| !value.is_empty())
+pub(crate) fn non_empty(value: &Option<impl AsRef<str>>) -> Option<&str> {
+    value.as_ref().map(AsRef::as_ref).filter(|value| !value.is_empty())
 }
 
 /// A field that Consul computes on the server (`Hash`, `CreateIndex`, `Precedence`, ...).

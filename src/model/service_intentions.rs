@@ -105,6 +105,9 @@ pub enum IntentionAction {
 
 /// One source of a `service-intentions` entry: a service (or `*`) in this cluster, in another
 /// admin partition, in a cluster peer or in a sameness group.
+// Sources are most of what a loaded workspace holds, so their optional texts are `Box<str>`,
+// a third narrower than `String`, and their legacy fields a byte each (`Legacy`). (A comment,
+// not documentation: the JSON schema shows the documentation.)
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct SourceIntention {
@@ -113,18 +116,18 @@ pub struct SourceIntention {
     /// The cluster peer the source service runs in, by the name this cluster gave the peering.
     /// Consul does not check that the peering exists. Excludes `Partition` and `SamenessGroup`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub peer: Option<String>,
+    pub peer: Option<Box<str>>,
     /// Consul Enterprise: the admin partition of the source service. Excludes `Peer` and
     /// `SamenessGroup`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partition: Option<String>,
+    pub partition: Option<Box<str>>,
     /// Consul Enterprise: the namespace of the source service, or `*`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<Box<str>>,
     /// Consul Enterprise: the sameness group the source service belongs to. Excludes `Peer` and
     /// `Partition`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sameness_group: Option<String>,
+    pub sameness_group: Option<Box<str>>,
     /// L4 intention: `allow` or `deny` every connection from the source. Required unless
     /// `Permissions` are given, and must be omitted when they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,11 +149,11 @@ pub struct SourceIntention {
     /// The source's type; `consul` (the default and the only value Consul accepts).
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("enum" = ["consul"]))]
-    pub source_type: Option<String>,
+    pub source_type: Option<Box<str>>,
     /// A human-readable description of the intention, at most 512 bytes. Consul stores it
     /// without interpreting it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<Box<str>>,
     /// Legacy (intentions from before Consul 1.9): the intention's old ID. Must be omitted;
     /// Consul clears it on write.
     #[serde(rename = "LegacyID", default, skip_serializing)]
@@ -174,8 +177,7 @@ pub struct SourceIntention {
 /// and clears the others on write, so a file that sets one is refused
 /// ([`SourceIntention::validate`]). All that is kept is whether it is set: the value is read
 /// and checked against `T`, the type Consul gives the field, then dropped, since it is never
-/// sent nor compared. Sources are most of a loaded workspace, and a byte in place of a
-/// string or map for each of the four keeps them a third smaller.
+/// sent nor compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Legacy<T> {
     set: bool,
@@ -324,8 +326,8 @@ impl ServiceIntentions {
         }
         let names = Names {
             name: &self.name,
-            namespace: &self.namespace,
-            partition: &self.partition,
+            namespace: self.namespace.as_deref(),
+            partition: self.partition.as_deref(),
         };
         problems.extend(names.wildcard_problems(&root));
         problems.extend(empty_key_problem(&root, "Partition", &self.partition));
@@ -389,7 +391,7 @@ impl ServiceIntentions {
         let peer = non_empty(&source.peer);
         let sameness_group = non_empty(&source.sameness_group);
         let local = peer.is_none() && sameness_group.is_none();
-        let inherited = |own: &'a Option<String>, destination: &'a Option<String>| {
+        let inherited = |own: &'a Option<Box<str>>, destination: &'a Option<String>| {
             let destination = non_empty(destination).filter(|value| local && *value != WILDCARD);
             non_empty(own).or(destination).unwrap_or("default")
         };
@@ -434,8 +436,8 @@ impl SourceIntention {
         }
         let names = Names {
             name: &self.name,
-            namespace: &self.namespace,
-            partition: &self.partition,
+            namespace: self.namespace.as_deref(),
+            partition: self.partition.as_deref(),
         };
         problems.extend(names.wildcard_problems(path));
         problems.extend(self.wildcard_origin_problems(path));
@@ -566,15 +568,15 @@ impl SourceIntention {
 /// destination and each source.
 struct Names<'a> {
     name: &'a str,
-    namespace: &'a Option<String>,
-    partition: &'a Option<String>,
+    namespace: Option<&'a str>,
+    partition: Option<&'a str>,
 }
 
 impl Names<'_> {
     /// `*` must be the whole name or namespace; an exact name cannot sit in all namespaces; no
     /// partition may be `*`.
     fn wildcard_problems(&self, path: &Path) -> Vec<Problem> {
-        let namespace = non_empty(self.namespace).unwrap_or("default");
+        let namespace = self.namespace.filter(|ns| !ns.is_empty()).unwrap_or("default");
         let mut problems = Vec::new();
         if namespace != WILDCARD && namespace.contains(WILDCARD) {
             problems.push(partial_wildcard(path.key("Namespace")));
@@ -590,7 +592,7 @@ impl Names<'_> {
                 .with_help(r#"use Name = "*" with Namespace = "*", or name the namespace"#),
             );
         }
-        if non_empty(self.partition).is_some_and(|partition| partition.contains(WILDCARD)) {
+        if self.partition.filter(|ap| !ap.is_empty()).is_some_and(|partition| partition.contains(WILDCARD)) {
             problems.push(Problem::value(
                 path.key("Partition"),
                 "cannot use wildcard '*' in partition",

@@ -68,7 +68,7 @@ fn named_peers(entry: &ConfigEntry) -> Vec<(String, Path)> {
             .enumerate()
             .filter_map(|(i, source)| {
                 let path = Path::root().key("Sources").index(i).key("Peer");
-                source.peer.clone().map(|peer| (peer, path))
+                source.peer.as_deref().map(|peer| (peer.to_owned(), path))
             })
             .collect(),
         ConfigEntry::Other(_) => Vec::new(),

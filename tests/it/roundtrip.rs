@@ -467,18 +467,18 @@ fn source(
     (origin(peers, true), namespace(), rule, described).prop_map(
         |(origin, namespace, (action, permissions), (description, source_type))| {
             let mut source = SourceIntention {
-                namespace,
+                namespace: namespace.map(Into::into),
                 action,
                 permissions,
-                description,
-                source_type,
+                description: description.map(Into::into),
+                source_type: source_type.map(Into::into),
                 ..Default::default()
             };
             match origin {
                 Origin::Local => {}
-                Origin::Peer(peer) => source.peer = Some(peer),
-                Origin::Partition(partition) => source.partition = Some(partition),
-                Origin::SamenessGroup(group) => source.sameness_group = Some(group),
+                Origin::Peer(peer) => source.peer = Some(peer.into()),
+                Origin::Partition(partition) => source.partition = Some(partition.into()),
+                Origin::SamenessGroup(group) => source.sameness_group = Some(group.into()),
             }
             source
         },
@@ -486,8 +486,8 @@ fn source(
 }
 
 /// `name` with a namespace that Consul accepts for it: `*` only goes with the name `*`.
-fn fit_namespace(name: &str, namespace: Option<String>) -> Option<String> {
-    namespace.filter(|ns| ns != "*" || name == "*")
+fn fit_namespace<S: AsRef<str>>(name: &str, namespace: Option<S>) -> Option<S> {
+    namespace.filter(|ns| ns.as_ref() != "*" || name == "*")
 }
 
 /// A valid service-intentions entry whose peer sources name one of `peers`.
