@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use meshplan::model::Meta;
 use meshplan::model::exported_services::{
     self, ExportedService, ExportedServices, ServiceConsumer,
 };
@@ -34,7 +35,6 @@ use meshplan::model::service_intentions::{
     self, IntentionAction, IntentionHttpHeaderPermission, IntentionHttpPermission,
     IntentionPermission, ServiceIntentions, SourceIntention,
 };
-use meshplan::model::Meta;
 use meshplan::workspace::{self, discover, tree};
 use serde::Serialize;
 use serde::de::DeserializeOwned;

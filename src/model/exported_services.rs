@@ -344,16 +344,22 @@ pub(crate) fn empty_key_problem(
     key: &str,
     value: &Option<impl AsRef<str>>,
 ) -> Option<Problem> {
-    value.as_ref().is_some_and(|v| v.as_ref().is_empty()).then(|| {
-        Problem::key(path.key(key), format!("{key} is empty")).with_help(format!(
+    value
+        .as_ref()
+        .is_some_and(|v| v.as_ref().is_empty())
+        .then(|| {
+            Problem::key(path.key(key), format!("{key} is empty")).with_help(format!(
             "omit {key} for the default; Consul Community Edition rejects the key even when empty"
         ))
-    })
+        })
 }
 
 /// An optional string as Consul sees it: Go has no "absent", so an empty string is unset.
 pub(crate) fn non_empty(value: &Option<impl AsRef<str>>) -> Option<&str> {
-    value.as_ref().map(AsRef::as_ref).filter(|value| !value.is_empty())
+    value
+        .as_ref()
+        .map(AsRef::as_ref)
+        .filter(|value| !value.is_empty())
 }
 
 /// A field that Consul computes on the server (`Hash`, `CreateIndex`, `Precedence`, ...).
@@ -800,8 +806,7 @@ pub(crate) mod tests {
 
     #[test]
     fn meta_limits_are_checked_in_bytes() {
-        let mut meta: Meta =
-            (0..65).map(|i| (format!("k{i}"), "v".to_owned())).collect();
+        let mut meta: Meta = (0..65).map(|i| (format!("k{i}"), "v".to_owned())).collect();
         meta.insert("k".repeat(129), "v".to_owned());
         meta.insert("long".to_owned(), "é".repeat(257));
         let problems = meta_problems(&Path::root().key("Meta"), &meta);

@@ -17,9 +17,7 @@ pub struct Meta(Vec<(String, String)>);
 impl Meta {
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.position(key)
-            .ok()
-            .map(|at| self.0[at].1.as_str())
+        self.position(key).ok().map(|at| self.0[at].1.as_str())
     }
 
     /// Sets `key` to `value`; returns the value it replaces.
@@ -164,7 +162,10 @@ mod tests {
     fn insert_replaces_or_adds_in_order() {
         let mut meta = Meta::from([pair("m", "1")]);
         assert_eq!(meta.insert("a".to_owned(), "2".to_owned()), None);
-        assert_eq!(meta.insert("m".to_owned(), "3".to_owned()), Some("1".to_owned()));
+        assert_eq!(
+            meta.insert("m".to_owned(), "3".to_owned()),
+            Some("1".to_owned())
+        );
         assert_eq!(meta.insert("z".to_owned(), "4".to_owned()), None);
         assert_eq!(
             meta.iter().collect::<Vec<_>>(),

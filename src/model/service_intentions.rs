@@ -576,7 +576,10 @@ impl Names<'_> {
     /// `*` must be the whole name or namespace; an exact name cannot sit in all namespaces; no
     /// partition may be `*`.
     fn wildcard_problems(&self, path: &Path) -> Vec<Problem> {
-        let namespace = self.namespace.filter(|ns| !ns.is_empty()).unwrap_or("default");
+        let namespace = self
+            .namespace
+            .filter(|ns| !ns.is_empty())
+            .unwrap_or("default");
         let mut problems = Vec::new();
         if namespace != WILDCARD && namespace.contains(WILDCARD) {
             problems.push(partial_wildcard(path.key("Namespace")));
@@ -592,7 +595,11 @@ impl Names<'_> {
                 .with_help(r#"use Name = "*" with Namespace = "*", or name the namespace"#),
             );
         }
-        if self.partition.filter(|ap| !ap.is_empty()).is_some_and(|partition| partition.contains(WILDCARD)) {
+        if self
+            .partition
+            .filter(|ap| !ap.is_empty())
+            .is_some_and(|partition| partition.contains(WILDCARD))
+        {
             problems.push(Problem::value(
                 path.key("Partition"),
                 "cannot use wildcard '*' in partition",

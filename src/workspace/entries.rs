@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 
 use super::deserialize::from_node_all;
 use super::diagnostic::Diagnostic;
-use super::tree::{Node, SyntaxError, Value, rename_keys};
+use super::tree::{self, Format, Node, SyntaxError, Value, rename_keys};
 use super::{Parsed, syntax_diagnostic};
 use crate::model::entry::{EXPORTED_SERVICES, MESH, SERVICE_INTENTIONS};
 use crate::model::kinds::{KNOWN_KINDS, is_known};
@@ -33,7 +33,7 @@ const USER_DATA_KEYS: [&str; 2] = ["Meta", "LegacyMeta"];
 /// # Errors
 /// Every problem found, located in the file.
 pub fn entry(file: &mut Parsed) -> Result<ConfigEntry, Vec<Diagnostic>> {
-    if let Err(clashes) = spelling(file) {
+    if let Err(clashes) = spelling(&mut file.tree) {
         return Err(clashes
             .into_iter()
             .map(|clash| syntax_diagnostic(&file.shown, clash))
@@ -42,17 +42,26 @@ pub fn entry(file: &mut Parsed) -> Result<ConfigEntry, Vec<Diagnostic>> {
     typed(&file.tree).map_err(|problems| problems.iter().map(|p| file.diagnostic(p)).collect())
 }
 
+/// The tree of an entry file that loaded, as [`entry`] left it (keys in Consul's spelling),
+/// for pointing into it again once its own checks are done; `None` if the text no longer
+/// parses.
+pub fn located(format: Format, text: &str) -> Option<Node> {
+    let mut tree = tree::parse(format, text).ok()?;
+    spelling(&mut tree).ok()?;
+    Some(tree)
+}
+
 /// Brings keys of the typed kinds to Consul's spelling. Two spellings of one key in an object
 /// are an error: which one Consul would take is a guess. Entries of other kinds keep their
 /// spelling, and only their top level is known to be fields rather than user data, so that is
 /// where two spellings of one field are looked for.
-fn spelling(file: &mut Parsed) -> Result<(), Vec<SyntaxError>> {
-    let canonical: &dyn Fn(&str) -> Option<&'static str> = match kind_of(&file.tree) {
+fn spelling(tree: &mut Node) -> Result<(), Vec<SyntaxError>> {
+    let canonical: &dyn Fn(&str) -> Option<&'static str> = match kind_of(tree) {
         Some(EXPORTED_SERVICES) => &exported_services::canonical_key,
         Some(SERVICE_INTENTIONS) => &service_intentions::canonical_key,
-        _ => return top_level_clashes(&file.tree),
+        _ => return top_level_clashes(tree),
     };
-    let clashes = rename_keys(&mut file.tree, canonical, &USER_DATA_KEYS);
+    let clashes = rename_keys(tree, canonical, &USER_DATA_KEYS);
     if clashes.is_empty() {
         Ok(())
     } else {

@@ -5,29 +5,53 @@
 //! and any service or source, must be declared once; a repeat names both files.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::PathBuf;
 
-use super::Parsed;
 use super::diagnostic::Diagnostic;
+use super::entries::located;
+use super::tree::Format;
 use crate::model::exported_services::ExportedServices;
 use crate::model::service_intentions::ServiceIntentions;
 use crate::model::{ConfigEntry, DesiredEntry, EntryKey, Meta, Path};
 
-/// One file's entry, with the file so that problems can point into it.
+/// One file's entry, with where the file is so that problems can point into it.
 pub struct Part {
-    pub file: Parsed,
+    pub file: EntryFile,
     pub entry: ConfigEntry,
 }
 
-/// How deep into a file's tree the problems of merging point: `Name`, `JWT`, `Services[i]`,
-/// `Sources[i]` and `Meta.key` (see [`Part::keep_spans_for_merging`]).
-const PATH_DEPTH: usize = 2;
+/// Where an entry file is. No tree is kept: a cluster's files wait for all of them to be read,
+/// and what merging finds is rare, so the few files a problem points into are parsed again from
+/// their texts.
+pub struct EntryFile {
+    /// The path as shown to the user.
+    pub shown: PathBuf,
+    /// The path relative to the workspace folder.
+    pub rel: PathBuf,
+    pub format: Format,
+}
 
-impl Part {
-    /// Drops all of the file's tree but what merging may point at: the trees of a cluster's
-    /// files wait for all of them to be read, and their spans below [`PATH_DEPTH`] levels, the
-    /// bulk of them, are needed only by checks made before.
-    pub fn keep_spans_for_merging(&mut self) {
-        self.file.tree.prune(PATH_DEPTH);
+/// The parts' files, by part index, and the texts of a cluster's files to point into them.
+struct Files<'a> {
+    list: Vec<EntryFile>,
+    texts: &'a [(PathBuf, String)],
+}
+
+impl Files<'_> {
+    fn shown(&self, index: usize) -> &std::path::Path {
+        &self.list[index].shown
+    }
+
+    /// Where `path` is in the file of part `index`: its entry loaded, so its text parses
+    /// again to the same tree.
+    fn span(&self, index: usize, path: &Path) -> Range<usize> {
+        let file = &self.list[index];
+        self.texts
+            .iter()
+            .find(|(shown, _)| *shown == file.shown)
+            .and_then(|(_, text)| located(file.format, text))
+            .map_or(0..0, |tree| tree.span_of(path, false))
     }
 }
 
@@ -36,20 +60,25 @@ type Seen = BTreeMap<String, (usize, Path)>;
 
 /// The merged entries of one cluster; problems go to `diags`. Each part's entry is moved into
 /// the result, not copied.
-pub fn merge(parts: Vec<Part>, diags: &mut Vec<Diagnostic>) -> BTreeMap<EntryKey, DesiredEntry> {
-    let (files, entries): (Vec<Parsed>, Vec<ConfigEntry>) = parts
+pub fn merge(
+    parts: Vec<Part>,
+    texts: &[(PathBuf, String)],
+    diags: &mut Vec<Diagnostic>,
+) -> BTreeMap<EntryKey, DesiredEntry> {
+    let (list, entries): (Vec<EntryFile>, Vec<ConfigEntry>) = parts
         .into_iter()
         .map(|part| (part.file, part.entry))
         .unzip();
+    let files = Files { list, texts };
     let mut merged: BTreeMap<EntryKey, (usize, DesiredEntry)> = BTreeMap::new();
     let mut members: BTreeMap<EntryKey, Seen> = BTreeMap::new();
     for (index, entry) in entries.into_iter().enumerate() {
-        let file = &files[index];
+        let rel = &files.list[index].rel;
         let key = entry.key();
         let Some((first, existing)) = merged.get_mut(&key) else {
             let entry = DesiredEntry {
                 entry,
-                files: vec![file.rel.clone()],
+                files: vec![rel.clone()],
             };
             merged.insert(key, (index, entry));
             continue;
@@ -73,16 +102,15 @@ pub fn merge(parts: Vec<Part>, diags: &mut Vec<Diagnostic>) -> BTreeMap<EntryKey
             _ => Some(Conflict::Kind),
         };
         match conflict {
-            None => existing.files.push(file.rel.clone()),
+            None => existing.files.push(rel.clone()),
             Some(Conflict::Kind) => diags.push(declared_twice(
                 &format!("`{key}`"),
-                &files[*first],
-                &Path::root().key("Name"),
-                file,
-                &Path::root().key("Name"),
+                &files,
+                (*first, &Path::root().key("Name")),
+                (index, &Path::root().key("Name")),
             )),
             Some(Conflict::Field(path)) => {
-                diags.push(disagree(&key, &files[*first], file, &path));
+                diags.push(disagree(&key, &files, *first, index, &path));
             }
         }
     }
@@ -95,7 +123,7 @@ pub fn merge(parts: Vec<Part>, diags: &mut Vec<Diagnostic>) -> BTreeMap<EntryKey
 /// Adds the services or sources of `entry`, the entry of file `index`, to `seen`, reporting
 /// any declared before.
 fn record_members(
-    files: &[Parsed],
+    files: &Files,
     index: usize,
     entry: &ConfigEntry,
     seen: &mut Seen,
@@ -106,10 +134,9 @@ fn record_members(
             Some((first, first_path)) => {
                 diags.push(declared_twice(
                     &identity,
-                    &files[*first],
-                    first_path,
-                    &files[index],
-                    &path,
+                    files,
+                    (*first, first_path),
+                    (index, &path),
                 ));
             }
             None => {
@@ -207,31 +234,34 @@ fn merge_meta(into: &mut Meta, from: Meta) -> Option<Path> {
 }
 
 /// The parts of one split entry set the same field to different values.
-fn disagree(key: &EntryKey, first: &Parsed, again: &Parsed, path: &Path) -> Diagnostic {
+fn disagree(key: &EntryKey, files: &Files, first: usize, again: usize, path: &Path) -> Diagnostic {
     Diagnostic::error(format!("`{path}` of `{key}` differs between files"))
-        .at(&again.shown, span(again, path), "set here")
-        .also(&first.shown, span(first, path), "and differently here")
+        .at(files.shown(again), files.span(again, path), "set here")
+        .also(
+            files.shown(first),
+            files.span(first, path),
+            "and differently here",
+        )
         .help("set it in one of the files, or to the same value in each")
 }
 
+/// `what` is declared by two parts, each given as its index and the path inside its entry.
 fn declared_twice(
     what: &str,
-    first: &Parsed,
-    first_path: &Path,
-    again: &Parsed,
-    path: &Path,
+    files: &Files,
+    (first, first_path): (usize, &Path),
+    (again, path): (usize, &Path),
 ) -> Diagnostic {
     Diagnostic::error(format!("{what} is declared in two files"))
-        .at(&again.shown, span(again, path), "declared again here")
-        .also(&first.shown, span(first, first_path), "first declared here")
+        .at(
+            files.shown(again),
+            files.span(again, path),
+            "declared again here",
+        )
+        .also(
+            files.shown(first),
+            files.span(first, first_path),
+            "first declared here",
+        )
         .help("keep one declaration: each service, source or entry belongs to exactly one file")
-}
-
-/// Where `path` is in `file`, whose tree keeps only what merging points at.
-fn span(file: &Parsed, path: &Path) -> std::ops::Range<usize> {
-    debug_assert!(
-        path.segments().len() <= PATH_DEPTH,
-        "{path} is deeper than the spans kept for merging"
-    );
-    file.tree.span_of(path, false)
 }

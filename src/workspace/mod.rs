@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 
 use diagnostic::{Diagnostic, Sources};
 use discover::{Ignore, WorkspaceFile};
-use merge::Part;
+use merge::{EntryFile, Part};
 use tree::{Format, Node};
 
 use crate::model::{Desired, Path as KeyPath, Problem};
@@ -253,7 +253,7 @@ impl Loader<'_> {
                 self.diags.extend(file.diagnostics);
                 parts.extend(file.part);
             }
-            let merged = merge::merge(parts, &mut self.diags);
+            let merged = merge::merge(parts, &texts, &mut self.diags);
             desired.entries.insert(name.clone(), merged);
             self.keep_texts_shown(texts, first_diagnostic);
         }
@@ -378,13 +378,16 @@ fn read_entry(
     let (parsed, mut diagnostics, text) = read_and_parse(root, rel, format);
     let part = parsed.and_then(|mut file| match entries::entry(&mut file) {
         Ok(entry) => {
-            let mut part = Part { file, entry };
             if let Some(known) = known {
-                let problems = peers::unknown_peers(&part, cluster, known);
-                diagnostics.extend(problems.iter().map(|p| part.file.diagnostic(p)));
+                let problems = peers::unknown_peers(&entry, cluster, known);
+                diagnostics.extend(problems.iter().map(|p| file.diagnostic(p)));
             }
-            part.keep_spans_for_merging();
-            Some(part)
+            let file = EntryFile {
+                shown: file.shown,
+                rel: file.rel,
+                format,
+            };
+            Some(Part { file, entry })
         }
         Err(problems) => {
             diagnostics.extend(problems);

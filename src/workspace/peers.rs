@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use super::merge::Part;
 use crate::model::{ConfigEntry, Path, PeeringSpec, Problem};
 use crate::suggest::closest;
 
@@ -18,8 +17,8 @@ pub fn local_peer_names<'a>(peerings: &'a [PeeringSpec], cluster: &str) -> BTree
 }
 
 /// Problems for each peer named in `part` that is not in `known`.
-pub fn unknown_peers(part: &Part, cluster: &str, known: &BTreeSet<&str>) -> Vec<Problem> {
-    named_peers(&part.entry)
+pub fn unknown_peers(entry: &ConfigEntry, cluster: &str, known: &BTreeSet<&str>) -> Vec<Problem> {
+    named_peers(entry)
         .into_iter()
         .filter(|(peer, _)| !known.contains(peer.as_str()))
         .map(|(peer, path)| {

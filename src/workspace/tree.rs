@@ -190,25 +190,6 @@ impl Node {
         }
     }
 
-    /// Keeps the spans of the first `depth` levels and drops the rest: values below them, and
-    /// every string, number and bool, become null. [`Node::span_of`] and [`Node::find`] still
-    /// give the same spans for any path of at most `depth` segments, since stepping along one
-    /// looks only at the containers above its last node; the rest of the tree, most of its
-    /// memory, is freed.
-    pub fn prune(&mut self, depth: usize) {
-        match &mut self.value {
-            Value::Array(items) if depth > 0 => {
-                items.iter_mut().for_each(|item| item.prune(depth - 1));
-            }
-            Value::Object(fields) if depth > 0 => {
-                fields
-                    .iter_mut()
-                    .for_each(|field| field.value.prune(depth - 1));
-            }
-            _ => self.value = Value::Null,
-        }
-    }
-
     /// The field `key` of an object, compared exactly.
     pub fn get(&self, key: &str) -> Option<&Field> {
         self.fields().iter().find(|field| field.key == key)
@@ -373,60 +354,6 @@ mod tests {
             Ok(node) => node,
             Err(errors) => panic!("{text:?} did not parse: {errors:?}"),
         }
-    }
-
-    /// Every path of at most two segments in `node`, and some that are not in it.
-    fn shallow_paths(node: &Node) -> Vec<Path> {
-        let steps = |node: &Node| -> Vec<Segment> {
-            let mut steps = vec![
-                Segment::Index(0),
-                Segment::Index(1),
-                Segment::Key("X".into()),
-            ];
-            match &node.value {
-                Value::Object(fields) => {
-                    steps.extend(fields.iter().map(|f| Segment::Key(f.key.clone())));
-                }
-                Value::Array(items) => steps.extend((0..items.len()).map(Segment::Index)),
-                _ => {}
-            }
-            steps
-        };
-        let mut paths = Vec::new();
-        for first in steps(node) {
-            let one = Path(vec![first.clone()]);
-            if let Some((child, _)) = node.find(&one) {
-                for second in steps(child) {
-                    paths.push(Path(vec![first.clone(), second]));
-                }
-            }
-            paths.push(one);
-        }
-        paths
-    }
-
-    #[test]
-    fn a_pruned_tree_keeps_the_spans_of_shallow_paths() {
-        let text = "Kind = \"service-intentions\"\nName = \"web\"\nMeta { team = \"a\" }\n\
-                    Sources { Name = \"a\"\n Action = \"allow\" }\n\
-                    Sources { Name = \"b\"\n Permissions { Action = \"deny\" } }\n";
-        let node = tree(Format::ConsulHcl, text);
-        let mut pruned = node.clone();
-        pruned.prune(2);
-        let paths = shallow_paths(&node);
-        assert!(paths.len() > 20, "{paths:?}");
-        for path in paths {
-            for at_key in [false, true] {
-                assert_eq!(
-                    pruned.span_of(&path, at_key),
-                    node.span_of(&path, at_key),
-                    "{path}"
-                );
-            }
-        }
-        let deep = Path::root().key("Sources").index(1).key("Permissions");
-        assert!(node.find(&deep).is_some());
-        assert!(pruned.find(&deep).is_none(), "what is deeper is gone");
     }
 
     fn path(keys: &[&str]) -> Path {

@@ -13,7 +13,6 @@
 //! Consul's limits on `Meta` (at most 64 pairs, keys up to 128 bytes, values up to 512) are
 //! checked here too, for every kind.
 
-
 use serde_json::{Map, Value as Json};
 
 use super::{Field, Ty, fields_of, lookup};
