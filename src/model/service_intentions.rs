@@ -105,29 +105,29 @@ pub enum IntentionAction {
 
 /// One source of a `service-intentions` entry: a service (or `*`) in this cluster, in another
 /// admin partition, in a cluster peer or in a sameness group.
-// Sources are most of what a loaded workspace holds, so their optional texts are `Box<str>`,
-// a third narrower than `String`, and their legacy fields a byte each (`Legacy`). (A comment,
-// not documentation: the JSON schema shows the documentation.)
+// The source as written and as sent; meshplan keeps it as `SourceIntention`. (A comment, not
+// documentation: the JSON schema shows the documentation.)
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct SourceIntention {
+#[schemars(rename = "SourceIntention")]
+pub struct SourceIntentionFields {
     /// The source service's name, or `*` for every service (partial wildcards are not allowed).
     pub name: String,
     /// The cluster peer the source service runs in, by the name this cluster gave the peering.
     /// Consul does not check that the peering exists. Excludes `Partition` and `SamenessGroup`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub peer: Option<Box<str>>,
+    pub peer: Option<String>,
     /// Consul Enterprise: the admin partition of the source service. Excludes `Peer` and
     /// `SamenessGroup`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partition: Option<Box<str>>,
+    pub partition: Option<String>,
     /// Consul Enterprise: the namespace of the source service, or `*`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<Box<str>>,
+    pub namespace: Option<String>,
     /// Consul Enterprise: the sameness group the source service belongs to. Excludes `Peer` and
     /// `Partition`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sameness_group: Option<Box<str>>,
+    pub sameness_group: Option<String>,
     /// L4 intention: `allow` or `deny` every connection from the source. Required unless
     /// `Permissions` are given, and must be omitted when they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -149,11 +149,11 @@ pub struct SourceIntention {
     /// The source's type; `consul` (the default and the only value Consul accepts).
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("enum" = ["consul"]))]
-    pub source_type: Option<Box<str>>,
+    pub source_type: Option<String>,
     /// A human-readable description of the intention, at most 512 bytes. Consul stores it
     /// without interpreting it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<Box<str>>,
+    pub description: Option<String>,
     /// Legacy (intentions from before Consul 1.9): the intention's old ID. Must be omitted;
     /// Consul clears it on write.
     #[serde(rename = "LegacyID", default, skip_serializing)]
@@ -172,6 +172,111 @@ pub struct SourceIntention {
     pub legacy_update_time: Legacy<String>,
 }
 
+/// One source of a `service-intentions` entry, as meshplan keeps it: the fields most sources
+/// set, and the others in [`SourceExtras`], allocated only for a source that sets one.
+/// Sources are most of what a loaded workspace holds, and this is under two thirds of the
+/// width of [`SourceIntentionFields`], the same source as written and sent, through which it
+/// is read and serialized (so the JSON, the schema and the error paths are that struct's).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "SourceIntentionFields", into = "SourceIntentionFields")]
+pub struct SourceIntention {
+    pub name: String,
+    pub peer: Option<Box<str>>,
+    pub action: Option<IntentionAction>,
+    pub permissions: Vec<IntentionPermission>,
+    pub description: Option<Box<str>>,
+    pub extras: Option<Box<SourceExtras>>,
+}
+
+/// The fields of a source that few sources set (see [`SourceIntentionFields`] for each).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceExtras {
+    pub partition: Option<String>,
+    pub namespace: Option<String>,
+    pub sameness_group: Option<String>,
+    pub source_type: Option<String>,
+    pub legacy_id: Legacy<String>,
+    pub legacy_meta: Legacy<BTreeMap<String, String>>,
+    pub legacy_create_time: Legacy<String>,
+    pub legacy_update_time: Legacy<String>,
+}
+
+/// The extras of a source that sets none.
+static NO_EXTRAS: SourceExtras = SourceExtras {
+    partition: None,
+    namespace: None,
+    sameness_group: None,
+    source_type: None,
+    legacy_id: Legacy::UNSET,
+    legacy_meta: Legacy::UNSET,
+    legacy_create_time: Legacy::UNSET,
+    legacy_update_time: Legacy::UNSET,
+};
+
+impl SourceIntention {
+    /// The fields few sources set; all unset when the source sets none.
+    pub fn extras(&self) -> &SourceExtras {
+        self.extras.as_deref().unwrap_or(&NO_EXTRAS)
+    }
+}
+
+impl From<SourceIntentionFields> for SourceIntention {
+    fn from(fields: SourceIntentionFields) -> Self {
+        let extras = SourceExtras {
+            partition: fields.partition,
+            namespace: fields.namespace,
+            sameness_group: fields.sameness_group,
+            source_type: fields.source_type,
+            legacy_id: fields.legacy_id,
+            legacy_meta: fields.legacy_meta,
+            legacy_create_time: fields.legacy_create_time,
+            legacy_update_time: fields.legacy_update_time,
+        };
+        Self {
+            name: fields.name,
+            peer: fields.peer.map(String::into_boxed_str),
+            action: fields.action,
+            permissions: fields.permissions,
+            description: fields.description.map(String::into_boxed_str),
+            extras: (extras != NO_EXTRAS).then(|| Box::new(extras)),
+        }
+    }
+}
+
+impl From<SourceIntention> for SourceIntentionFields {
+    fn from(source: SourceIntention) -> Self {
+        let extras = source
+            .extras
+            .map_or_else(SourceExtras::default, |extras| *extras);
+        Self {
+            name: source.name,
+            peer: source.peer.map(String::from),
+            partition: extras.partition,
+            namespace: extras.namespace,
+            sameness_group: extras.sameness_group,
+            action: source.action,
+            permissions: source.permissions,
+            precedence: ServerComputed::default(),
+            source_type: extras.source_type,
+            description: source.description.map(String::from),
+            legacy_id: extras.legacy_id,
+            legacy_meta: extras.legacy_meta,
+            legacy_create_time: extras.legacy_create_time,
+            legacy_update_time: extras.legacy_update_time,
+        }
+    }
+}
+
+impl JsonSchema for SourceIntention {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        SourceIntentionFields::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        SourceIntentionFields::json_schema(generator)
+    }
+}
+
 /// A legacy field of an intention source (`LegacyID`, `LegacyMeta`, `LegacyCreateTime`,
 /// `LegacyUpdateTime`, from intentions made before Consul 1.9). Consul rejects `LegacyMeta`
 /// and clears the others on write, so a file that sets one is refused
@@ -185,6 +290,11 @@ pub struct Legacy<T> {
 }
 
 impl<T> Legacy<T> {
+    const UNSET: Self = Self {
+        set: false,
+        value_type: PhantomData,
+    };
+
     /// Whether the file sets the field: to any text, or to a map with at least one pair (an
     /// empty `LegacyMeta` is no metadata, and Consul accepts it).
     pub fn is_set(&self) -> bool {
@@ -194,10 +304,7 @@ impl<T> Legacy<T> {
 
 impl<T> Default for Legacy<T> {
     fn default() -> Self {
-        Self {
-            set: false,
-            value_type: PhantomData,
-        }
+        Self::UNSET
     }
 }
 
@@ -389,16 +496,16 @@ impl ServiceIntentions {
     /// and an absent namespace or partition is the default one.
     fn identity<'a>(&'a self, source: &'a SourceIntention) -> SourceIdentity<'a> {
         let peer = non_empty(&source.peer);
-        let sameness_group = non_empty(&source.sameness_group);
+        let sameness_group = non_empty(&source.extras().sameness_group);
         let local = peer.is_none() && sameness_group.is_none();
-        let inherited = |own: &'a Option<Box<str>>, destination: &'a Option<String>| {
+        let inherited = |own: &'a Option<String>, destination: &'a Option<String>| {
             let destination = non_empty(destination).filter(|value| local && *value != WILDCARD);
             non_empty(own).or(destination).unwrap_or("default")
         };
         SourceIdentity {
             name: &source.name,
-            namespace: inherited(&source.namespace, &self.namespace),
-            partition: inherited(&source.partition, &self.partition),
+            namespace: inherited(&source.extras().namespace, &self.namespace),
+            partition: inherited(&source.extras().partition, &self.partition),
             peer,
             sameness_group,
         }
@@ -436,13 +543,21 @@ impl SourceIntention {
         }
         let names = Names {
             name: &self.name,
-            namespace: self.namespace.as_deref(),
-            partition: self.partition.as_deref(),
+            namespace: self.extras().namespace.as_deref(),
+            partition: self.extras().partition.as_deref(),
         };
         problems.extend(names.wildcard_problems(path));
         problems.extend(self.wildcard_origin_problems(path));
-        problems.extend(empty_key_problem(path, "Partition", &self.partition));
-        problems.extend(empty_key_problem(path, "Namespace", &self.namespace));
+        problems.extend(empty_key_problem(
+            path,
+            "Partition",
+            &self.extras().partition,
+        ));
+        problems.extend(empty_key_problem(
+            path,
+            "Namespace",
+            &self.extras().namespace,
+        ));
         problems.extend(self.origin_problems(path));
         if self
             .description
@@ -456,7 +571,7 @@ impl SourceIntention {
         }
         problems.extend(self.legacy_problems(path));
         problems.extend(self.action_problems(path, destination_is_wildcard));
-        if non_empty(&self.source_type).is_some_and(|kind| kind != "consul") {
+        if non_empty(&self.extras().source_type).is_some_and(|kind| kind != "consul") {
             problems.push(
                 Problem::value(path.key("Type"), "Type must be set to 'consul'")
                     .with_help(r#"remove Type, or set Type = "consul""#),
@@ -476,7 +591,7 @@ impl SourceIntention {
                 "cannot use wildcard '*' in peer",
             ));
         }
-        if non_empty(&self.sameness_group).is_some_and(|group| group.contains(WILDCARD)) {
+        if non_empty(&self.extras().sameness_group).is_some_and(|group| group.contains(WILDCARD)) {
             problems.push(Problem::value(
                 path.key("SamenessGroup"),
                 "cannot use wildcard '*' in sameness group",
@@ -489,8 +604,8 @@ impl SourceIntention {
     fn origin_problems(&self, path: &Path) -> Vec<Problem> {
         let (peer, partition, group) = (
             non_empty(&self.peer),
-            non_empty(&self.partition),
-            non_empty(&self.sameness_group),
+            non_empty(&self.extras().partition),
+            non_empty(&self.extras().sameness_group),
         );
         let mut problems = Vec::new();
         if peer.is_some() && partition.is_some() {
@@ -518,10 +633,16 @@ impl SourceIntention {
     /// way what the file says is not what Consul would store.
     fn legacy_problems(&self, path: &Path) -> Vec<Problem> {
         let present = [
-            ("LegacyID", self.legacy_id.is_set()),
-            ("LegacyMeta", self.legacy_meta.is_set()),
-            ("LegacyCreateTime", self.legacy_create_time.is_set()),
-            ("LegacyUpdateTime", self.legacy_update_time.is_set()),
+            ("LegacyID", self.extras().legacy_id.is_set()),
+            ("LegacyMeta", self.extras().legacy_meta.is_set()),
+            (
+                "LegacyCreateTime",
+                self.extras().legacy_create_time.is_set(),
+            ),
+            (
+                "LegacyUpdateTime",
+                self.extras().legacy_update_time.is_set(),
+            ),
         ];
         let problem = |key: &str| {
             Problem::key(path.key(key), format!("{key} must be omitted"))

@@ -172,11 +172,12 @@ fn members(entry: &ConfigEntry) -> Vec<(String, Path)> {
             .enumerate()
             .map(|(i, s)| {
                 let mut from = String::new();
+                let extras = s.extras();
                 for (what, value) in [
-                    ("peer", &s.peer),
-                    ("partition", &s.partition),
-                    ("namespace", &s.namespace),
-                    ("sameness group", &s.sameness_group),
+                    ("peer", s.peer.as_deref()),
+                    ("partition", extras.partition.as_deref()),
+                    ("namespace", extras.namespace.as_deref()),
+                    ("sameness group", extras.sameness_group.as_deref()),
                 ] {
                     if let Some(value) = value {
                         from.push_str(&format!(" from {what} `{value}`"));

@@ -18,7 +18,7 @@ use meshplan::model::normalize;
 use meshplan::model::service_intentions::{
     IntentionAction, IntentionHttpHeaderPermission, IntentionHttpPermission,
     IntentionJwtClaimVerification, IntentionJwtProvider, IntentionJwtRequirement,
-    IntentionPermission, ServiceIntentions, SourceIntention,
+    IntentionPermission, ServiceIntentions, SourceIntention, SourceIntentionFields,
 };
 use meshplan::model::{
     ClusterSpec, ConfigEntry, Desired, Document, EntryKey, MARK_KEYS, Meta, PeeringSide,
@@ -452,7 +452,7 @@ fn permission() -> impl Strategy<Value = IntentionPermission> {
 fn source(
     peers: Vec<String>,
     wildcard_destination: bool,
-) -> impl Strategy<Value = SourceIntention> {
+) -> impl Strategy<Value = SourceIntentionFields> {
     let rule: BoxedStrategy<(Option<IntentionAction>, Vec<IntentionPermission>)> =
         if wildcard_destination {
             action().prop_map(|a| (Some(a), Vec::new())).boxed()
@@ -466,19 +466,19 @@ fn source(
     let described = (option::of(text()), option::of(Just("consul".to_owned())));
     (origin(peers, true), namespace(), rule, described).prop_map(
         |(origin, namespace, (action, permissions), (description, source_type))| {
-            let mut source = SourceIntention {
-                namespace: namespace.map(Into::into),
+            let mut source = SourceIntentionFields {
+                namespace,
                 action,
                 permissions,
-                description: description.map(Into::into),
-                source_type: source_type.map(Into::into),
+                description,
+                source_type,
                 ..Default::default()
             };
             match origin {
                 Origin::Local => {}
-                Origin::Peer(peer) => source.peer = Some(peer.into()),
-                Origin::Partition(partition) => source.partition = Some(partition.into()),
-                Origin::SamenessGroup(group) => source.sameness_group = Some(group.into()),
+                Origin::Peer(peer) => source.peer = Some(peer),
+                Origin::Partition(partition) => source.partition = Some(partition),
+                Origin::SamenessGroup(group) => source.sameness_group = Some(group),
             }
             source
         },
@@ -486,8 +486,8 @@ fn source(
 }
 
 /// `name` with a namespace that Consul accepts for it: `*` only goes with the name `*`.
-fn fit_namespace<S: AsRef<str>>(name: &str, namespace: Option<S>) -> Option<S> {
-    namespace.filter(|ns| ns.as_ref() != "*" || name == "*")
+fn fit_namespace(name: &str, namespace: Option<String>) -> Option<String> {
+    namespace.filter(|ns| ns != "*" || name == "*")
 }
 
 /// A valid service-intentions entry whose peer sources name one of `peers`.
@@ -518,7 +518,7 @@ fn intentions(peers: Vec<String>) -> impl Strategy<Value = ServiceIntentions> {
                     .map(|(name, mut source)| {
                         source.namespace = fit_namespace(&name, source.namespace.take());
                         source.name = name;
-                        source
+                        SourceIntention::from(source)
                     })
                     .collect(),
                 ..Default::default()
