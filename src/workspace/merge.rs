@@ -58,8 +58,8 @@ impl Files<'_> {
 /// Where something was first declared: the part's index and the path inside its entry.
 type Seen = BTreeMap<String, (usize, Path)>;
 
-/// The merged entries of one cluster; problems go to `diags`. Each part's entry is moved into
-/// the result, not copied.
+/// The merged entries of one cluster; problems go to `diags`, in the order of the files that
+/// raise them. Each part's entry is moved into the result, not copied.
 pub fn merge(
     parts: Vec<Part>,
     texts: &[(PathBuf, String)],
@@ -70,54 +70,66 @@ pub fn merge(
         .map(|part| (part.file, part.entry))
         .unzip();
     let files = Files { list, texts };
-    let mut merged: BTreeMap<EntryKey, (usize, DesiredEntry)> = BTreeMap::new();
-    let mut members: BTreeMap<EntryKey, Seen> = BTreeMap::new();
-    for (index, entry) in entries.into_iter().enumerate() {
-        let rel = &files.list[index].rel;
-        let key = entry.key();
-        let Some((first, existing)) = merged.get_mut(&key) else {
-            let entry = DesiredEntry {
-                entry,
-                files: vec![rel.clone()],
-            };
-            merged.insert(key, (index, entry));
-            continue;
+    // Sorted by key, then by file: each entry's parts are next to each other, in file order,
+    // and the result is built in key order at once.
+    let mut keyed: Vec<(EntryKey, usize)> = entries.iter().map(ConfigEntry::key).zip(0..).collect();
+    keyed.sort_unstable();
+    let mut entries: Vec<Option<ConfigEntry>> = entries.into_iter().map(Some).collect();
+    let mut take = |index: usize| entries[index].take().expect("each part is merged once");
+    // Problems, each with the index of the part that raised it.
+    let mut found: Vec<(usize, Diagnostic)> = Vec::new();
+    let mut merged = Vec::with_capacity(keyed.len());
+    let mut keyed = keyed.into_iter().peekable();
+    while let Some((key, first)) = keyed.next() {
+        let mut desired = DesiredEntry {
+            entry: take(first),
+            files: vec![files.list[first].rel.clone()],
         };
         // Members are tracked only once an entry has a second part: a file's own repeats are
         // problems of its entry (`validate`), so an entry of one file has none to find, and
         // most entries are one file.
-        let seen = members.entry(key.clone()).or_insert_with(|| {
-            let mut seen = Seen::new();
-            record_members(&files, *first, &existing.entry, &mut seen, diags);
-            seen
-        });
-        record_members(&files, index, &entry, seen, diags);
-        let conflict = match (&mut existing.entry, entry) {
-            (ConfigEntry::ExportedServices(into), ConfigEntry::ExportedServices(from)) => {
-                merge_exports(into, from)
+        let mut seen: Option<Seen> = None;
+        while let Some((_, index)) = keyed.next_if(|(next, _)| *next == key) {
+            let mut raised = Vec::new();
+            let seen = seen.get_or_insert_with(|| {
+                let mut seen = Seen::new();
+                record_members(&files, first, &desired.entry, &mut seen, &mut raised);
+                seen
+            });
+            let entry = take(index);
+            record_members(&files, index, &entry, seen, &mut raised);
+            match merge_part(&mut desired.entry, entry) {
+                None => desired.files.push(files.list[index].rel.clone()),
+                Some(Conflict::Kind) => raised.push(declared_twice(
+                    &format!("`{key}`"),
+                    &files,
+                    (first, &Path::root().key("Name")),
+                    (index, &Path::root().key("Name")),
+                )),
+                Some(Conflict::Field(path)) => {
+                    raised.push(disagree(&key, &files, first, index, &path));
+                }
             }
-            (ConfigEntry::ServiceIntentions(into), ConfigEntry::ServiceIntentions(from)) => {
-                merge_intentions(into, from)
-            }
-            _ => Some(Conflict::Kind),
-        };
-        match conflict {
-            None => existing.files.push(rel.clone()),
-            Some(Conflict::Kind) => diags.push(declared_twice(
-                &format!("`{key}`"),
-                &files,
-                (*first, &Path::root().key("Name")),
-                (index, &Path::root().key("Name")),
-            )),
-            Some(Conflict::Field(path)) => {
-                diags.push(disagree(&key, &files, *first, index, &path));
-            }
+            found.extend(raised.into_iter().map(|diagnostic| (index, diagnostic)));
         }
+        merged.push((key, desired));
     }
-    merged
-        .into_iter()
-        .map(|(key, (_, entry))| (key, entry))
-        .collect()
+    found.sort_by_key(|(index, _)| *index);
+    diags.extend(found.into_iter().map(|(_, diagnostic)| diagnostic));
+    merged.into_iter().collect()
+}
+
+/// Merges `from`, a later part of the entry, into `into`.
+fn merge_part(into: &mut ConfigEntry, from: ConfigEntry) -> Option<Conflict> {
+    match (into, from) {
+        (ConfigEntry::ExportedServices(into), ConfigEntry::ExportedServices(from)) => {
+            merge_exports(into, from)
+        }
+        (ConfigEntry::ServiceIntentions(into), ConfigEntry::ServiceIntentions(from)) => {
+            merge_intentions(into, from)
+        }
+        _ => Some(Conflict::Kind),
+    }
 }
 
 /// Adds the services or sources of `entry`, the entry of file `index`, to `seen`, reporting
