@@ -227,7 +227,7 @@ fn intentions(n: usize, peers: &[String]) -> ServiceIntentions {
     let l7 = n.is_multiple_of(5);
     let mut sources: Vec<SourceIntention> = (0..2 + n % 3)
         .map(|j| SourceIntention {
-            name: format!("client-{:03}", (n * 7 + j) % 500),
+            name: format!("client-{:03}", (n * 7 + j) % 500).into(),
             peer: Some(peers[(n + j) % peers.len()].as_str().into()),
             action: (!l7).then_some(IntentionAction::Allow),
             permissions: if l7 { permissions(n) } else { Vec::new() },
@@ -236,12 +236,12 @@ fn intentions(n: usize, peers: &[String]) -> ServiceIntentions {
         })
         .collect();
     sources.push(SourceIntention {
-        name: format!("local-{:03}", n % 100),
+        name: format!("local-{:03}", n % 100).into(),
         action: Some(IntentionAction::Allow),
         ..Default::default()
     });
     sources.push(SourceIntention {
-        name: "*".to_owned(),
+        name: "*".into(),
         action: Some(IntentionAction::Deny),
         ..Default::default()
     });

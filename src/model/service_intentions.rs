@@ -14,6 +14,7 @@ mod permission;
 use std::collections::{BTreeMap, HashMap};
 use std::marker::PhantomData;
 
+use compact_str::CompactString;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -173,18 +174,19 @@ pub struct SourceIntentionFields {
 }
 
 /// One source of a `service-intentions` entry, as meshplan keeps it: the fields most sources
-/// set, and the others in [`SourceExtras`], allocated only for a source that sets one.
-/// Sources are most of what a loaded workspace holds, and this is under two thirds of the
-/// width of [`SourceIntentionFields`], the same source as written and sent, through which it
-/// is read and serialized (so the JSON, the schema and the error paths are that struct's).
+/// set, their texts held inline up to 24 bytes (service and peer names rarely need more), and
+/// the others in [`SourceExtras`], allocated only for a source that sets one. Sources are most
+/// of what a loaded workspace holds; this takes about half the memory of
+/// [`SourceIntentionFields`], the same source as written and sent, through which it is read
+/// and serialized (so the JSON, the schema and the error paths are that struct's).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(from = "SourceIntentionFields", into = "SourceIntentionFields")]
 pub struct SourceIntention {
-    pub name: String,
-    pub peer: Option<Box<str>>,
+    pub name: CompactString,
+    pub peer: Option<CompactString>,
     pub action: Option<IntentionAction>,
     pub permissions: Vec<IntentionPermission>,
-    pub description: Option<Box<str>>,
+    pub description: Option<CompactString>,
     pub extras: Option<Box<SourceExtras>>,
 }
 
@@ -233,11 +235,11 @@ impl From<SourceIntentionFields> for SourceIntention {
             legacy_update_time: fields.legacy_update_time,
         };
         Self {
-            name: fields.name,
-            peer: fields.peer.map(String::into_boxed_str),
+            name: fields.name.into(),
+            peer: fields.peer.map(CompactString::from),
             action: fields.action,
             permissions: fields.permissions,
-            description: fields.description.map(String::into_boxed_str),
+            description: fields.description.map(CompactString::from),
             extras: (extras != NO_EXTRAS).then(|| Box::new(extras)),
         }
     }
@@ -249,7 +251,7 @@ impl From<SourceIntention> for SourceIntentionFields {
             .extras
             .map_or_else(SourceExtras::default, |extras| *extras);
         Self {
-            name: source.name,
+            name: source.name.into(),
             peer: source.peer.map(String::from),
             partition: extras.partition,
             namespace: extras.namespace,
