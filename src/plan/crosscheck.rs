@@ -98,19 +98,16 @@ impl Cluster<'_> {
     /// else as the cluster holds it, unless this workspace owns it (undeclared, the plan
     /// deletes it, before any protocol change when it is intentions with L7 permissions).
     fn entry(&self, kind: &str, name: &str) -> Option<(Value, Origin<'_>)> {
-        let is_it = |key: &EntryKey| {
-            key.kind == kind
-                && key.name == name
-                && is_default(key.namespace.as_deref())
-                && is_default(key.partition.as_deref())
+        let in_default_scope = |key: &EntryKey| {
+            is_default(key.namespace.as_deref()) && is_default(key.partition.as_deref())
         };
-        if let Some((_, entry)) = self.declared.iter().find(|(key, _)| is_it(key)) {
+        if let Some((_, entry)) =
+            named(self.declared, kind, name).find(|(key, _)| in_default_scope(key))
+        {
             return Some((entry.entry.to_json(), Origin::File(entry)));
         }
-        self.live
-            .entries
-            .iter()
-            .find(|(key, entry)| is_it(key) && !entry.owner().is(self.workspace))
+        named(&self.live.entries, kind, name)
+            .find(|(key, entry)| in_default_scope(key) && !entry.owner().is(self.workspace))
             .map(|(_, entry)| (Value::Object(entry.body.clone()), Origin::Cluster))
     }
 
@@ -359,6 +356,24 @@ fn key_spelling<'a>(object: &'a Value, folded: &str) -> Option<&'a str> {
 
 fn non_empty(value: &Value) -> Option<&str> {
     value.as_str().filter(|text| !text.is_empty())
+}
+
+/// The entries of `map` of `kind` named `name`, in every namespace and partition: keys sort by
+/// kind and name first, so these are one range, found without a scan (a cluster's L7 intentions
+/// each look up their service's protocol).
+fn named<'m, V>(
+    map: &'m BTreeMap<EntryKey, V>,
+    kind: &str,
+    name: &str,
+) -> impl Iterator<Item = (&'m EntryKey, &'m V)> {
+    let first = EntryKey {
+        kind: kind.to_owned(),
+        name: name.to_owned(),
+        namespace: None,
+        partition: None,
+    };
+    map.range(first..)
+        .take_while(move |(key, _)| key.kind == kind && key.name == name)
 }
 
 fn is_default(name: Option<&str>) -> bool {
