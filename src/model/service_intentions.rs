@@ -282,7 +282,7 @@ impl JsonSchema for SourceIntention {
 /// A legacy field of an intention source (`LegacyID`, `LegacyMeta`, `LegacyCreateTime`,
 /// `LegacyUpdateTime`, from intentions made before Consul 1.9). Consul rejects `LegacyMeta`
 /// and clears the others on write, so a file that sets one is refused
-/// ([`SourceIntention::validate`]). All that is kept is whether it is set: the value is read
+/// ([`ServiceIntentions::validate`]). All that is kept is whether it is set: the value is read
 /// and checked against `T`, the type Consul gives the field, then dropped, since it is never
 /// sent nor compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
