@@ -34,10 +34,15 @@ pub struct ExportedServices {
     pub kind: ExportedServicesKind,
     /// The admin partition whose services are exported: `default` in Consul Community Edition;
     /// in Consul Enterprise the partition's name (Consul derives the entry's partition from it).
+    #[serde(deserialize_with = "weak_text")]
     pub name: String,
     /// Consul Enterprise: the admin partition the entry belongs to; it must equal `Name`. Omit
     /// it with Consul Community Edition, which rejects the key even when it is empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub partition: Option<String>,
     /// Read-only, Consul Enterprise: the entry applies to a whole partition, so Consul always
     /// sets this to `default`. Accepted so a read entry can be written back; never sent.
@@ -83,10 +88,15 @@ pub enum ExportedServicesKind {
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct ExportedService {
     /// The name of the service to export, or `*` for every service of the namespace.
+    #[serde(deserialize_with = "weak_text")]
     pub name: String,
     /// The namespace the service is in (Consul Enterprise; `*` for all namespaces, which
     /// requires `Name = "*"`). Consul Community Edition stores it as empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub namespace: Option<String>,
     /// Who may consume the service: each consumer names exactly one of a cluster peer, an
     /// admin partition or a sameness group.
@@ -104,14 +114,26 @@ pub struct ExportedService {
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct ServiceConsumer {
     /// An admin partition of this datacenter to export to (Consul Enterprise).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub partition: Option<String>,
     /// A cluster peer to export to, by the name this cluster gave the peering (`PeerName`
     /// when the peering was made). Consul does not check that the peering exists.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub peer: Option<String>,
     /// A sameness group to export to (Consul Enterprise).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub sameness_group: Option<String>,
 }
 
@@ -390,6 +412,64 @@ impl<T: JsonSchema> JsonSchema for ServerComputed<T> {
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         T::json_schema(generator)
     }
+}
+
+/// Text as Consul's decoder reads it (mapstructure, weakly typed): a number or a bool written
+/// where text is expected is stored as its text (`42` as `"42"`, `1.5` as `"1.5"`, `true` as
+/// `"1"`), so a file saying `Name = 42` and the entry Consul made of it compare equal. Anything
+/// else is refused as "expected a string", as before.
+pub(crate) struct WeakText(pub String);
+
+impl<'de> Deserialize<'de> for WeakText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(WeakTextVisitor).map(WeakText)
+    }
+}
+
+struct WeakTextVisitor;
+
+impl Visitor<'_> for WeakTextVisitor {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<String, E> {
+        Ok(value.to_owned())
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<String, E> {
+        Ok(value)
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<String, E> {
+        Ok(if value { "1" } else { "0" }.to_owned())
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<String, E> {
+        Ok(value.to_string())
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<String, E> {
+        Ok(value.to_string())
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<String, E> {
+        Ok(value.to_string())
+    }
+}
+
+/// A text field of the modelled kinds, read as [`WeakText`].
+pub(crate) fn weak_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    WeakText::deserialize(deserializer).map(|text| text.0)
+}
+
+/// An optional text field of the modelled kinds, read as [`WeakText`]; `null` is absent.
+pub(crate) fn weak_optional_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    Option::<WeakText>::deserialize(deserializer).map(|text| text.map(|text| text.0))
 }
 
 /// Deserializes a list that may also be written as its single element, as Consul's decoder

@@ -10,6 +10,8 @@ use schemars::JsonSchema;
 use serde::de::{Deserialize, Deserializer};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
+use super::exported_services::WeakText;
+
 /// Text pairs with unique keys, in key order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Meta(Vec<(String, String)>);
@@ -95,33 +97,13 @@ impl Serialize for Meta {
 }
 
 impl<'de> Deserialize<'de> for Meta {
-    /// As Consul's decoder reads `Meta` (mapstructure, weakly typed): a value written as a
-    /// number or a bool is stored as its text (`2` as `"2"`, `true` as `"1"`), so a file saying
-    /// `version = 2` and the entry Consul made of it compare equal. `null` is empty.
+    /// As Consul's decoder reads `Meta`: values weakly typed ([`WeakText`]); `null` is empty.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(serde::Deserialize)]
-        #[serde(untagged)]
-        enum MetaValue {
-            Text(String),
-            Bool(bool),
-            Integer(i64),
-            Unsigned(u64),
-            Float(f64),
-        }
-        let map = Option::<BTreeMap<String, MetaValue>>::deserialize(deserializer)?;
+        let map = Option::<BTreeMap<String, WeakText>>::deserialize(deserializer)?;
         Ok(map
             .unwrap_or_default()
             .into_iter()
-            .map(|(key, value)| {
-                let text = match value {
-                    MetaValue::Text(text) => text,
-                    MetaValue::Bool(flag) => if flag { "1" } else { "0" }.to_owned(),
-                    MetaValue::Integer(number) => number.to_string(),
-                    MetaValue::Unsigned(number) => number.to_string(),
-                    MetaValue::Float(number) => number.to_string(),
-                };
-                (key, text)
-            })
+            .map(|(key, value)| (key, value.0))
             .collect())
     }
 }

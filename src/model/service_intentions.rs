@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::exported_services::{
     META_VALUE_MAX_LEN, ServerComputed, WILDCARD, canonical_from, empty_key_problem, meta_problems,
-    non_empty, object_or_singleton, one_or_many,
+    non_empty, object_or_singleton, one_or_many, weak_optional_text, weak_text,
 };
 use super::meta::Meta;
 use super::path::Path;
@@ -40,14 +40,23 @@ pub struct ServiceIntentions {
     pub kind: ServiceIntentionsKind,
     /// The destination service these intentions protect, or `*` for every service of the
     /// namespace (partial wildcards such as `web-*` are not allowed).
+    #[serde(deserialize_with = "weak_text")]
     pub name: String,
     /// Consul Enterprise: the admin partition of the destination. Omit it with Consul Community
     /// Edition, which rejects the key even when it is empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub partition: Option<String>,
     /// Consul Enterprise: the namespace of the destination, or `*` for all namespaces. Omit it
     /// with Consul Community Edition, which rejects the key even when it is empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub namespace: Option<String>,
     /// The sources allowed or denied to call the destination; at least one. Consul stores them
     /// sorted by precedence (exact names before `*`).
@@ -113,21 +122,38 @@ pub enum IntentionAction {
 #[schemars(rename = "SourceIntention")]
 pub struct SourceIntentionFields {
     /// The source service's name, or `*` for every service (partial wildcards are not allowed).
+    #[serde(deserialize_with = "weak_text")]
     pub name: String,
     /// The cluster peer the source service runs in, by the name this cluster gave the peering.
     /// Consul does not check that the peering exists. Excludes `Partition` and `SamenessGroup`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub peer: Option<String>,
     /// Consul Enterprise: the admin partition of the source service. Excludes `Peer` and
     /// `SamenessGroup`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub partition: Option<String>,
     /// Consul Enterprise: the namespace of the source service, or `*`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub namespace: Option<String>,
     /// Consul Enterprise: the sameness group the source service belongs to. Excludes `Peer` and
     /// `Partition`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub sameness_group: Option<String>,
     /// L4 intention: `allow` or `deny` every connection from the source. Required unless
     /// `Permissions` are given, and must be omitted when they are.
@@ -148,12 +174,21 @@ pub struct SourceIntentionFields {
     #[serde(default, skip_serializing)]
     pub precedence: ServerComputed<i64>,
     /// The source's type; `consul` (the default and the only value Consul accepts).
-    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Type",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     #[schemars(extend("enum" = ["consul"]))]
     pub source_type: Option<String>,
     /// A human-readable description of the intention, at most 512 bytes. Consul stores it
     /// without interpreting it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub description: Option<String>,
     /// Legacy (intentions from before Consul 1.9): the intention's old ID. Must be omitted;
     /// Consul clears it on write.

@@ -6,7 +6,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::IntentionAction;
-use crate::model::exported_services::{non_empty, object_or_singleton, one_or_many};
+use crate::model::exported_services::{
+    non_empty, object_or_singleton, one_or_many, weak_optional_text, weak_text,
+};
 use crate::model::path::Path;
 use crate::model::problem::Problem;
 use crate::model::schema::parse_go_bool;
@@ -44,13 +46,25 @@ pub struct IntentionPermission {
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct IntentionHttpPermission {
     /// Matches a request path exactly; must start with `/`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub path_exact: Option<String>,
     /// Matches a request path by prefix; must start with `/`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub path_prefix: Option<String>,
     /// Matches a request path by regular expression (Envoy's RE2 syntax).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub path_regex: Option<String>,
     /// Header matches; all must hold.
     #[serde(
@@ -75,6 +89,7 @@ pub struct IntentionHttpPermission {
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct IntentionHttpHeaderPermission {
     /// The header's name.
+    #[serde(deserialize_with = "weak_text")]
     pub name: String,
     /// Matches when the header is present, whatever its value.
     #[serde(
@@ -84,19 +99,39 @@ pub struct IntentionHttpHeaderPermission {
     )]
     pub present: bool,
     /// Matches the header's value exactly.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub exact: Option<String>,
     /// Matches the header's value by prefix.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub prefix: Option<String>,
     /// Matches the header's value by suffix.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub suffix: Option<String>,
     /// Matches when the header's value contains this text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub contains: Option<String>,
     /// Matches the header's value by regular expression (Envoy's RE2 syntax).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub regex: Option<String>,
     /// Inverts the match: the permission applies when the header does not match.
     #[serde(
@@ -132,6 +167,7 @@ pub struct IntentionJwtRequirement {
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct IntentionJwtProvider {
     /// The name of a `jwt-provider` config entry; Consul refuses the write if it does not exist.
+    #[serde(deserialize_with = "weak_text")]
     pub name: String,
     /// Claims the token's payload must carry, in addition to the provider's own checks.
     #[serde(
@@ -156,7 +192,11 @@ pub struct IntentionJwtClaimVerification {
     )]
     pub path: Vec<String>,
     /// The value expected at `Path`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "weak_optional_text"
+    )]
     pub value: Option<String>,
 }
 

@@ -1,5 +1,5 @@
 Kind = "exported-services"
 Name = "default"
 Services = [
-  { Name = 42, Consumers = [{ Peer = "cluster-02" }] }
+  { Name = { first = "web" }, Consumers = [{ Peer = "cluster-02" }] }
 ]
