@@ -26,5 +26,6 @@ pub mod render;
 pub mod schema;
 pub mod status;
 pub mod suggest;
+pub mod task;
 pub mod watch;
 pub mod workspace;

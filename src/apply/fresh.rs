@@ -63,12 +63,8 @@ pub async fn check_fresh(
     }
     let mut stale = BTreeMap::new();
     while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((order, Some(moved))) => {
-                stale.insert(order, moved);
-            }
-            Ok((_, None)) => {}
-            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        if let (order, Some(moved)) = crate::task::joined(joined).await {
+            stale.insert(order, moved);
         }
     }
     if stale.is_empty() {

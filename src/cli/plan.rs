@@ -313,10 +313,9 @@ pub(super) async fn make(
         }))
     });
     let root = dir.to_path_buf();
-    let loaded = match tokio::task::spawn_blocking(move || workspace::load(&root)).await {
-        Ok(loaded) => loaded,
-        Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
-    };
+    let loaded =
+        crate::task::joined(tokio::task::spawn_blocking(move || workspace::load(&root)).await)
+            .await;
     let desired = match loaded {
         Ok(desired) => desired,
         Err(failure) => {
@@ -329,10 +328,7 @@ pub(super) async fn make(
     };
     if let Some(early) = early {
         let early = deadline.bound("reading the clusters", async { Ok(early.await) });
-        let (declared, clients, read) = match early.await? {
-            Ok(done) => done,
-            Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
-        };
+        let (declared, clients, read) = crate::task::joined(early.await?).await;
         let same = declared.clusters == desired.clusters
             && declared.peerings == desired.peerings
             && read.lists_every_kind_of(&desired);

@@ -195,13 +195,8 @@ pub async fn read(clients: &[(String, Client)], desired: &Desired) -> Read {
     }
     let mut clusters = BTreeMap::new();
     while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((name, result)) => {
-                clusters.insert(name, result);
-            }
-            // Tasks are never aborted, so this is a panic: let it continue here.
-            Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
-        }
+        let (name, result) = crate::task::joined(joined).await;
+        clusters.insert(name, result);
     }
     Read { clusters }
 }
@@ -388,11 +383,10 @@ async fn list_kinds(
     }
     let mut lists = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((kind, Ok(list))) => lists.push((kind, list)),
-            Ok((_, Err(err))) if err.is_unknown_kind() => {}
-            Ok((_, Err(err))) => return Err(err),
-            Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
+        match crate::task::joined(joined).await {
+            (kind, Ok(list)) => lists.push((kind, list)),
+            (_, Err(err)) if err.is_unknown_kind() => {}
+            (_, Err(err)) => return Err(err),
         }
     }
     Ok(lists)

@@ -25,12 +25,8 @@ pub async fn observe(desired: &Desired, env: &Env) -> Observed {
     }
     let mut clusters = BTreeMap::new();
     while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((name, seen)) => {
-                clusters.insert(name, seen);
-            }
-            Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
-        }
+        let (name, seen) = crate::task::joined(joined).await;
+        clusters.insert(name, seen);
     }
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
