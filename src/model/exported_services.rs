@@ -361,19 +361,12 @@ pub(crate) fn meta_problems(path: &Path, meta: &Meta) -> Vec<Problem> {
 /// An Enterprise-only key (`Partition`, `Namespace`) written as `""`: Consul Enterprise reads it
 /// as the default, but Consul Community Edition rejects the key itself, so omitting it is right
 /// for both.
-pub(crate) fn empty_key_problem(
-    path: &Path,
-    key: &str,
-    value: &Option<impl AsRef<str>>,
-) -> Option<Problem> {
-    value
-        .as_ref()
-        .is_some_and(|v| v.as_ref().is_empty())
-        .then(|| {
-            Problem::key(path.key(key), format!("{key} is empty")).with_help(format!(
+pub(crate) fn empty_key_problem(path: &Path, key: &str, value: &Option<String>) -> Option<Problem> {
+    (value.as_deref() == Some("")).then(|| {
+        Problem::key(path.key(key), format!("{key} is empty")).with_help(format!(
             "omit {key} for the default; Consul Community Edition rejects the key even when empty"
         ))
-        })
+    })
 }
 
 /// An optional string as Consul sees it: Go has no "absent", so an empty string is unset.

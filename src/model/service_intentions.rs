@@ -470,8 +470,8 @@ impl ServiceIntentions {
         }
         let names = Names {
             name: &self.name,
-            namespace: self.namespace.as_deref(),
-            partition: self.partition.as_deref(),
+            namespace: &self.namespace,
+            partition: &self.partition,
         };
         problems.extend(names.wildcard_problems(&root));
         problems.extend(empty_key_problem(&root, "Partition", &self.partition));
@@ -532,8 +532,9 @@ impl ServiceIntentions {
     /// sameness group inherits the destination's namespace and partition (Consul Enterprise),
     /// and an absent namespace or partition is the default one.
     fn identity<'a>(&'a self, source: &'a SourceIntention) -> SourceIdentity<'a> {
+        let extras = source.extras();
         let peer = non_empty(&source.peer);
-        let sameness_group = non_empty(&source.extras().sameness_group);
+        let sameness_group = non_empty(&extras.sameness_group);
         let local = peer.is_none() && sameness_group.is_none();
         let inherited = |own: &'a Option<String>, destination: &'a Option<String>| {
             let destination = non_empty(destination).filter(|value| local && *value != WILDCARD);
@@ -541,8 +542,8 @@ impl ServiceIntentions {
         };
         SourceIdentity {
             name: &source.name,
-            namespace: inherited(&source.extras().namespace, &self.namespace),
-            partition: inherited(&source.extras().partition, &self.partition),
+            namespace: inherited(&extras.namespace, &self.namespace),
+            partition: inherited(&extras.partition, &self.partition),
             peer,
             sameness_group,
         }
@@ -578,23 +579,16 @@ impl SourceIntention {
                     .with_help(r#"name the source service, or use "*" for all services"#),
             );
         }
+        let extras = self.extras();
         let names = Names {
             name: &self.name,
-            namespace: self.extras().namespace.as_deref(),
-            partition: self.extras().partition.as_deref(),
+            namespace: &extras.namespace,
+            partition: &extras.partition,
         };
         problems.extend(names.wildcard_problems(path));
         problems.extend(self.wildcard_origin_problems(path));
-        problems.extend(empty_key_problem(
-            path,
-            "Partition",
-            &self.extras().partition,
-        ));
-        problems.extend(empty_key_problem(
-            path,
-            "Namespace",
-            &self.extras().namespace,
-        ));
+        problems.extend(empty_key_problem(path, "Partition", &extras.partition));
+        problems.extend(empty_key_problem(path, "Namespace", &extras.namespace));
         problems.extend(self.origin_problems(path));
         if self
             .description
@@ -608,7 +602,7 @@ impl SourceIntention {
         }
         problems.extend(self.legacy_problems(path));
         problems.extend(self.action_problems(path, destination_is_wildcard));
-        if non_empty(&self.extras().source_type).is_some_and(|kind| kind != "consul") {
+        if non_empty(&extras.source_type).is_some_and(|kind| kind != "consul") {
             problems.push(
                 Problem::value(path.key("Type"), "Type must be set to 'consul'")
                     .with_help(r#"remove Type, or set Type = "consul""#),
@@ -639,10 +633,11 @@ impl SourceIntention {
 
     /// `Peer`, `Partition` and `SamenessGroup` each say where the source runs; at most one may.
     fn origin_problems(&self, path: &Path) -> Vec<Problem> {
+        let extras = self.extras();
         let (peer, partition, group) = (
             non_empty(&self.peer),
-            non_empty(&self.extras().partition),
-            non_empty(&self.extras().sameness_group),
+            non_empty(&extras.partition),
+            non_empty(&extras.sameness_group),
         );
         let mut problems = Vec::new();
         if peer.is_some() && partition.is_some() {
@@ -669,17 +664,12 @@ impl SourceIntention {
     /// Consul rejects `LegacyMeta` and silently clears the other legacy fields on write; either
     /// way what the file says is not what Consul would store.
     fn legacy_problems(&self, path: &Path) -> Vec<Problem> {
+        let extras = self.extras();
         let present = [
-            ("LegacyID", self.extras().legacy_id.is_set()),
-            ("LegacyMeta", self.extras().legacy_meta.is_set()),
-            (
-                "LegacyCreateTime",
-                self.extras().legacy_create_time.is_set(),
-            ),
-            (
-                "LegacyUpdateTime",
-                self.extras().legacy_update_time.is_set(),
-            ),
+            ("LegacyID", extras.legacy_id.is_set()),
+            ("LegacyMeta", extras.legacy_meta.is_set()),
+            ("LegacyCreateTime", extras.legacy_create_time.is_set()),
+            ("LegacyUpdateTime", extras.legacy_update_time.is_set()),
         ];
         let problem = |key: &str| {
             Problem::key(path.key(key), format!("{key} must be omitted"))
@@ -726,18 +716,15 @@ impl SourceIntention {
 /// destination and each source.
 struct Names<'a> {
     name: &'a str,
-    namespace: Option<&'a str>,
-    partition: Option<&'a str>,
+    namespace: &'a Option<String>,
+    partition: &'a Option<String>,
 }
 
 impl Names<'_> {
     /// `*` must be the whole name or namespace; an exact name cannot sit in all namespaces; no
     /// partition may be `*`.
     fn wildcard_problems(&self, path: &Path) -> Vec<Problem> {
-        let namespace = self
-            .namespace
-            .filter(|ns| !ns.is_empty())
-            .unwrap_or("default");
+        let namespace = non_empty(self.namespace).unwrap_or("default");
         let mut problems = Vec::new();
         if namespace != WILDCARD && namespace.contains(WILDCARD) {
             problems.push(partial_wildcard(path.key("Namespace")));
@@ -753,11 +740,7 @@ impl Names<'_> {
                 .with_help(r#"use Name = "*" with Namespace = "*", or name the namespace"#),
             );
         }
-        if self
-            .partition
-            .filter(|ap| !ap.is_empty())
-            .is_some_and(|partition| partition.contains(WILDCARD))
-        {
+        if non_empty(self.partition).is_some_and(|partition| partition.contains(WILDCARD)) {
             problems.push(Problem::value(
                 path.key("Partition"),
                 "cannot use wildcard '*' in partition",
