@@ -173,6 +173,13 @@ pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let Some(planned) = planned else {
         return Ok(ExitCode::FAILURE);
     };
+    let outcome = report(args, options, &planned);
+    super::exit_without_freeing(planned);
+    outcome
+}
+
+/// Shows `planned`, saves it when asked to, and says how the command ends.
+fn report(args: &Args, options: plan::Options, planned: &Planned) -> anyhow::Result<ExitCode> {
     if let Some(out) = &args.out {
         refuse_inside_cluster_folder(out, &planned.desired)?;
     }
