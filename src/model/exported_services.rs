@@ -387,8 +387,10 @@ pub(crate) fn non_empty(value: &Option<impl AsRef<str>>) -> Option<&str> {
 pub struct ServerComputed<T>(PhantomData<T>);
 
 impl<'de, T> Deserialize<'de> for ServerComputed<T> {
+    /// Read in full, not skipped (`IgnoredAny`): serde_json skips text without decoding it, so
+    /// a lone surrogate or a number out of range there would pass, where Consul refuses it.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        IgnoredAny::deserialize(deserializer)?;
+        serde_json::Value::deserialize(deserializer)?;
         Ok(Self(PhantomData))
     }
 }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
-use serde::de::{Deserialize, Deserializer};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::exported_services::WeakText;
@@ -97,14 +97,45 @@ impl Serialize for Meta {
 }
 
 impl<'de> Deserialize<'de> for Meta {
-    /// As Consul's decoder reads `Meta`: values weakly typed ([`WeakText`]); `null` is empty.
+    /// As Consul's decoder reads `Meta`: values weakly typed ([`WeakText`]); `null` is empty. A
+    /// key given twice is an error: which value Consul would keep is not for meshplan to guess
+    /// (a file's tree refuses it first, with its place; this catches it when a JSON file is read
+    /// straight into its type).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let map = Option::<BTreeMap<String, WeakText>>::deserialize(deserializer)?;
-        Ok(map
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(key, value)| (key, value.0))
-            .collect())
+        Ok(Option::<Pairs>::deserialize(deserializer)?
+            .map(|pairs| pairs.0)
+            .unwrap_or_default())
+    }
+}
+
+/// The pairs of a `Meta` object as read, each key once.
+struct Pairs(Meta);
+
+impl<'de> Deserialize<'de> for Pairs {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(PairsVisitor)
+    }
+}
+
+struct PairsVisitor;
+
+impl<'de> Visitor<'de> for PairsVisitor {
+    type Value = Pairs;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a map of text")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs, A::Error> {
+        let mut pairs: Vec<(String, String)> = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some((key, value)) = map.next_entry::<String, WeakText>()? {
+            pairs.push((key, value.0));
+        }
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(twice) = pairs.windows(2).find(|two| two[0].0 == two[1].0) {
+            return Err(de::Error::custom(format!("duplicate key `{}`", twice[0].0)));
+        }
+        Ok(Pairs(Meta(pairs)))
     }
 }
 

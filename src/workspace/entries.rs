@@ -20,7 +20,8 @@ use crate::model::entry::{EXPORTED_SERVICES, MESH, SERVICE_INTENTIONS};
 use crate::model::kinds::{KNOWN_KINDS, is_known};
 use crate::model::normalize::fold_key;
 use crate::model::{
-    ConfigEntry, Document, MARK_KEYS, Path, Problem, exported_services, schema, service_intentions,
+    ConfigEntry, Document, MARK_KEYS, Meta, Path, Problem, exported_services, schema,
+    service_intentions,
 };
 use crate::suggest::closest;
 
@@ -40,6 +41,43 @@ pub fn entry(file: &mut Parsed) -> Result<ConfigEntry, Vec<Diagnostic>> {
             .collect());
     }
     typed(&file.tree).map_err(|problems| problems.iter().map(|p| file.diagnostic(p)).collect())
+}
+
+/// The entry in the JSON `text`, read straight into its type, when it is of a modelled kind
+/// and nothing in it needs a closer look: no tree, no spans, a handful of allocations where
+/// the full path ([`entry`]) makes hundreds. `None` sends the file down the full path, which
+/// decides alike for every file accepted here and locates every problem: a kind written
+/// another way than `Kind`, a key in another spelling than Consul's (an unknown field here),
+/// a key given twice, a value of the wrong shape, a problem [`validate`] finds, or the mark
+/// meshplan owns in `Meta` all end up there.
+///
+/// [`validate`]: service_intentions::ServiceIntentions::validate
+pub fn direct_json(text: &str) -> Option<ConfigEntry> {
+    /// Only the kind of an entry, to pick its type; every other member is skipped.
+    #[derive(serde::Deserialize)]
+    struct KindOnly<'a> {
+        #[serde(rename = "Kind", borrow)]
+        kind: std::borrow::Cow<'a, str>,
+    }
+    let KindOnly { kind } = serde_json::from_str(text).ok()?;
+    match kind.as_ref() {
+        SERVICE_INTENTIONS => {
+            let entry: service_intentions::ServiceIntentions = serde_json::from_str(text).ok()?;
+            (entry.validate().is_empty() && unmarked(&entry.meta))
+                .then_some(ConfigEntry::ServiceIntentions(entry))
+        }
+        EXPORTED_SERVICES => {
+            let entry: exported_services::ExportedServices = serde_json::from_str(text).ok()?;
+            (entry.validate().is_empty() && unmarked(&entry.meta))
+                .then_some(ConfigEntry::ExportedServices(entry))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `meta` leaves out the keys meshplan marks what it owns with ([`marks_in_meta`]).
+fn unmarked(meta: &Meta) -> bool {
+    MARK_KEYS.iter().all(|key| meta.get(key).is_none())
 }
 
 /// The tree of an entry file that loaded, as [`entry`] left it (keys in Consul's spelling),
@@ -263,5 +301,126 @@ fn optional_string(tree: &Node, key: &str) -> Result<Option<String>, Vec<Problem
             Path::root().key(field.key.as_str()),
             format!("`{key}` must be a non-empty string"),
         )]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    /// The full path's entry for the JSON `text`, or whether it refused it.
+    fn full(text: &str) -> Option<ConfigEntry> {
+        let tree = tree::parse(Format::Json, text).ok()?;
+        let mut parsed = Parsed {
+            shown: PathBuf::from("entry.json"),
+            rel: PathBuf::from("entry.json"),
+            tree,
+        };
+        entry(&mut parsed).ok()
+    }
+
+    /// Every entry file under `dir`, recursively.
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for item in std::fs::read_dir(dir).unwrap() {
+            let path = item.unwrap().path();
+            if path.is_dir() {
+                files(&path, out);
+            } else if Format::for_entry_file(&path).is_some() {
+                out.push(path);
+            }
+        }
+    }
+
+    /// What the direct path accepts, the full path accepts as the same entry. Checked on every
+    /// entry file of the test cases, corpus and examples, in each one's own JSON and, for the
+    /// other formats, as the JSON of its tree in Consul's spelling (what the direct path is
+    /// for); and on texts made to need a closer look, which it must leave to the full path.
+    #[test]
+    fn the_direct_path_agrees_with_the_full_one() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths = Vec::new();
+        for dir in ["tests/cases", "tests/corpus", "examples"] {
+            files(&root.join(dir), &mut paths);
+        }
+        let mut texts = Vec::new();
+        for path in &paths {
+            // Some bad cases are files that cannot be read.
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let format = Format::for_entry_file(path).unwrap();
+            if format == Format::Json {
+                texts.push(text.clone());
+            }
+            if let Some(tree) = located(format, &text) {
+                texts.push(tree.to_json().to_string());
+            }
+        }
+        let mut direct = 0;
+        for text in &texts {
+            if let Some(entry) = direct_json(text) {
+                direct += 1;
+                assert_eq!(Some(entry), full(text), "{text}");
+            }
+        }
+        assert!(
+            direct >= 20,
+            "only {direct} of {} texts read directly",
+            texts.len()
+        );
+
+        // (text, whether the full path accepts it)
+        let closer_look = [
+            // Keys in another spelling than Consul's, which the full path renames.
+            (
+                r#"{"Kind": "service-intentions", "Name": "web", "sources": [{"Name": "a", "Action": "allow"}]}"#,
+                true,
+            ),
+            (
+                r#"{"kind": "service-intentions", "Name": "web", "Sources": [{"Name": "a", "Action": "allow"}]}"#,
+                true,
+            ),
+            // A key given twice, the kind too, and in `Meta`.
+            (
+                r#"{"Kind": "service-intentions", "Name": "web", "Name": "api", "Sources": [{"Name": "a", "Action": "allow"}]}"#,
+                false,
+            ),
+            (
+                r#"{"Kind": "service-intentions", "Kind": "service-intentions", "Name": "web", "Sources": [{"Name": "a", "Action": "allow"}]}"#,
+                false,
+            ),
+            (
+                r#"{"Kind": "exported-services", "Name": "default", "Meta": {"a": "1", "a": "2"}, "Services": []}"#,
+                false,
+            ),
+            // meshplan's mark, and a problem validation finds.
+            (
+                r#"{"Kind": "service-intentions", "Name": "web", "Meta": {"managed-by": "me"}, "Sources": [{"Name": "a", "Action": "allow"}]}"#,
+                false,
+            ),
+            (
+                r#"{"Kind": "service-intentions", "Name": "web", "Sources": [{"Name": "a"}]}"#,
+                false,
+            ),
+            // Text the strict parse refuses, even where meshplan ignores the value.
+            (
+                r#"{"Kind": "service-intentions", "Name": "web", "Hash": "\ud800", "Sources": [{"Name": "a", "Action": "allow"}]}"#,
+                false,
+            ),
+            (
+                r#"{"Kind": "service-intentions", "Name": "web", "Hash": 1e400, "Sources": [{"Name": "a", "Action": "allow"}]}"#,
+                false,
+            ),
+            (
+                r#"{"Kind": "service-intentions", "Name": "web", "Sources": [{"Name": "a", "Action": "allow"}]} x"#,
+                false,
+            ),
+        ];
+        for (text, accepted) in closer_look {
+            assert_eq!(full(text).is_some(), accepted, "the full path on {text}");
+            assert_eq!(direct_json(text), None, "the direct path accepts {text}");
+        }
     }
 }

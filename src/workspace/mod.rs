@@ -368,6 +368,10 @@ struct ReadEntry {
 }
 
 /// Reads the entry file `rel` of cluster `cluster`; with `known`, checks the peers it names.
+///
+/// A JSON file of a modelled kind is first read straight into its type
+/// ([`entries::direct_json`]); only a file that takes a closer look (or has a problem) is parsed
+/// into a tree with spans, the way every other file is.
 fn read_entry(
     root: &Path,
     rel: PathBuf,
@@ -375,7 +379,33 @@ fn read_entry(
     cluster: &str,
     known: Option<&BTreeSet<&str>>,
 ) -> ReadEntry {
-    let (parsed, mut diagnostics, text) = read_and_parse(root, rel, format);
+    let shown = root.join(&rel);
+    let text = match read_text(&shown) {
+        Ok(text) => text,
+        Err(error) => {
+            return ReadEntry {
+                part: None,
+                diagnostics: vec![unreadable(&shown, &error)],
+                text: None,
+            };
+        }
+    };
+    if format == Format::Json
+        && let Some(entry) = entries::direct_json(&text)
+        && known.is_none_or(|known| peers::unknown_peers(&entry, cluster, known).is_empty())
+    {
+        let file = EntryFile {
+            shown: shown.clone(),
+            rel,
+            format,
+        };
+        return ReadEntry {
+            part: Some(Part { file, entry }),
+            diagnostics: Vec::new(),
+            text: Some((shown, text)),
+        };
+    }
+    let (parsed, mut diagnostics, text) = parse_text(shown, rel, format, text);
     let part = parsed.and_then(|mut file| match entries::entry(&mut file) {
         Ok(entry) => {
             if let Some(known) = known {
@@ -409,18 +439,34 @@ fn read_and_parse(
     format: Format,
 ) -> (Option<Parsed>, Vec<Diagnostic>, Option<(PathBuf, String)>) {
     let shown = root.join(&rel);
-    let text = match std::fs::read_to_string(&shown) {
-        Ok(text) => text,
-        Err(error) => {
-            let message = format!("cannot read `{}`: {error}", shown.display());
-            return (None, vec![Diagnostic::error(message)], None);
-        }
-    };
+    match read_text(&shown) {
+        Ok(text) => parse_text(shown, rel, format, text),
+        Err(error) => (None, vec![unreadable(&shown, &error)], None),
+    }
+}
+
+/// The text of the file at `shown`.
+fn read_text(shown: &Path) -> std::io::Result<String> {
+    let text = std::fs::read_to_string(shown)?;
     // Editors on Windows may start a file with a byte-order mark; it is not content.
-    let text = match text.strip_prefix('\u{feff}') {
+    Ok(match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_owned(),
         None => text,
-    };
+    })
+}
+
+fn unreadable(shown: &Path, error: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(format!("cannot read `{}`: {error}", shown.display()))
+}
+
+/// Parses `text`, the file `rel` (at `shown`): its tree, or the problems that stopped it; and
+/// the text, for showing them.
+fn parse_text(
+    shown: PathBuf,
+    rel: PathBuf,
+    format: Format,
+    text: String,
+) -> (Option<Parsed>, Vec<Diagnostic>, Option<(PathBuf, String)>) {
     match tree::parse(format, &text) {
         Ok(tree) => {
             let parsed = Parsed {
