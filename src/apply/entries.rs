@@ -154,7 +154,7 @@ fn one_line(error: &Error) -> String {
 
 /// Whether the stored entry says what `body` says, compared as plans compare.
 fn holds(kind: &str, body: &Value, live: &LiveEntry) -> bool {
-    let stored = normalized(kind, Value::Object(live.body.clone()));
+    let stored = normalized(kind, Value::Object(live.body()));
     let mut wanted = normalized(kind, body.clone());
     lift_singletons(&mut wanted, &stored);
     same(&wanted, &stored)

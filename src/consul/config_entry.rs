@@ -22,12 +22,13 @@
 //! of a missing entry also returns `true`.
 
 use reqwest::Method;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::client::{Client, Namespace, Request};
 use super::error::Error;
 use super::permission::Access;
-use crate::model::{EntryKey, LiveEntry};
+use crate::model::{EntryKey, LiveEntry, Naming};
 
 /// A kind's entries with their keys, and the `X-Consul-Index` of the list.
 pub type EntryList = (Vec<(EntryKey, LiveEntry)>, u64);
@@ -36,21 +37,29 @@ pub type EntryList = (Vec<(EntryKey, LiveEntry)>, u64);
 /// set and not `default`, so CE entries and ENT entries in the default namespace and partition
 /// have the same keys as entries declared without them.
 pub fn entry_key(kind: &str, body: &Map<String, Value>) -> EntryKey {
-    let qualifier = |field: &str| {
-        body.get(field)
-            .and_then(Value::as_str)
-            .filter(|value| !value.is_empty() && *value != "default")
-            .map(str::to_owned)
+    let text = |field: &str| body.get(field).and_then(Value::as_str).map(str::to_owned);
+    key_of(
+        kind,
+        Naming {
+            name: text("Name"),
+            namespace: text("Namespace"),
+            partition: text("Partition"),
+        },
+    )
+}
+
+/// [`entry_key`] of the entry `naming` names.
+fn key_of(kind: &str, naming: Naming) -> EntryKey {
+    let qualifier = |value: Option<String>| {
+        value.filter(|value| !value.is_empty() && value.as_str() != "default")
     };
     EntryKey {
         kind: kind.to_owned(),
-        name: body
-            .get("Name")
-            .and_then(Value::as_str)
-            .unwrap_or(singleton_name(kind))
-            .to_owned(),
-        namespace: qualifier("Namespace"),
-        partition: qualifier("Partition"),
+        name: naming
+            .name
+            .unwrap_or_else(|| singleton_name(kind).to_owned()),
+        namespace: qualifier(naming.namespace),
+        partition: qualifier(naming.partition),
     }
 }
 
@@ -73,28 +82,21 @@ fn default_scope(kind: &str, name: &str) -> EntryKey {
     }
 }
 
-fn live_entry(body: Map<String, Value>) -> LiveEntry {
-    LiveEntry {
-        modify_index: body
-            .get("ModifyIndex")
-            .and_then(Value::as_u64)
-            .unwrap_or_default(),
-        body,
-    }
-}
-
 /// Decodes the body of `GET /v1/config/:kind` (`null` when there are none): each entry with
-/// its key.
+/// its key. Entries stay JSON text ([`LiveEntry`]); only what names them is decoded.
 ///
 /// # Errors
 /// A body that is not JSON, or not a list of objects.
 pub fn entry_list(kind: &str, body: &[u8]) -> serde_json::Result<Vec<(EntryKey, LiveEntry)>> {
-    let bodies: Option<Vec<Map<String, Value>>> = serde_json::from_slice(body)?;
-    Ok(bodies
+    let entries: Option<Vec<&RawValue>> = serde_json::from_slice(body)?;
+    entries
         .unwrap_or_default()
         .into_iter()
-        .map(|body| (entry_key(kind, &body), live_entry(body)))
-        .collect())
+        .map(|entry| {
+            let (naming, entry) = LiveEntry::from_text(entry.get())?;
+            Ok((key_of(kind, naming), entry))
+        })
+        .collect()
 }
 
 /// Decodes the body of `GET /v1/config/:kind/:name`.
@@ -102,7 +104,8 @@ pub fn entry_list(kind: &str, body: &[u8]) -> serde_json::Result<Vec<(EntryKey, 
 /// # Errors
 /// A body that is not a JSON object.
 pub fn entry_read(body: &[u8]) -> serde_json::Result<LiveEntry> {
-    serde_json::from_slice(body).map(live_entry)
+    let entry: &RawValue = serde_json::from_slice(body)?;
+    LiveEntry::from_text(entry.get()).map(|(_, entry)| entry)
 }
 
 fn entry_access(kind: &str, name: &str, write: bool) -> Access {
@@ -244,6 +247,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::model::Owner;
 
     fn object(value: Value) -> Map<String, Value> {
         match value {
@@ -271,13 +275,48 @@ mod tests {
 
     #[test]
     fn the_modify_index_is_read_from_the_body_and_the_hash_survives_as_u64() {
-        let body =
-            object(json!({"Name": "default", "ModifyIndex": 42, "Hash": 18446744073709551615u64}));
-        let entry = live_entry(body);
+        let body = json!({"Name": "default", "ModifyIndex": 42, "Hash": 18446744073709551615u64});
+        let entry = entry_read(body.to_string().as_bytes()).unwrap();
         assert_eq!(entry.modify_index, 42);
         assert_eq!(
-            entry.body.get("Hash").and_then(Value::as_u64),
+            entry.body().get("Hash").and_then(Value::as_u64),
             Some(u64::MAX)
         );
+    }
+
+    #[test]
+    fn a_list_is_read_with_each_entry_named_and_owned_as_its_body_says() {
+        let list = json!([
+            {"Kind": "service-defaults", "Name": "web", "Namespace": "default", "Partition": "",
+             "ModifyIndex": 7, "Meta": {"managed-by": "meshplan", "meshplan-workspace": "ws"}},
+            {"Kind": "service-defaults", "Name": "api", "Namespace": "team-a", "ModifyIndex": 9,
+             "Meta": {"managed-by": "meshplan", "other": 1}, "Protocol": "http"},
+        ]);
+        let entries = entry_list("service-defaults", list.to_string().as_bytes()).unwrap();
+        let seen: Vec<_> = entries
+            .iter()
+            .map(|(key, entry)| {
+                (
+                    key.name.as_str(),
+                    key.namespace.as_deref(),
+                    key.partition.as_deref(),
+                    entry.modify_index,
+                    entry.owner().clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("web", None, None, 7, Owner::Workspace("ws".to_owned())),
+                ("api", Some("team-a"), None, 9, Owner::Unnamed),
+            ]
+        );
+        let list = list.as_array().unwrap();
+        for ((_, entry), body) in entries.iter().zip(list) {
+            assert_eq!(&Value::Object(entry.body()), body);
+        }
+        assert_eq!(entry_list("mesh", b"null").unwrap(), []);
+        assert!(entry_list("mesh", b"[1]").is_err());
     }
 }

@@ -110,7 +110,7 @@ pub fn plan(
                 continue;
             }
             if let Owner::Workspace(owner) = entry.owner()
-                && owner != desired.workspace
+                && *owner != desired.workspace
             {
                 import.notes.push(format!(
                     "{key} on `{cluster}` belongs to workspace `{owner}`: left out (declare it \
@@ -139,7 +139,7 @@ pub fn plan(
                     (path, request.format)
                 }
             };
-            let body = entry::clean(&key.kind, entry.body.clone());
+            let body = entry::clean(&key.kind, entry.body());
             import.files.push(NewFile {
                 path,
                 text: entry_file::text(format, &body),

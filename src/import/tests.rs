@@ -53,13 +53,7 @@ fn live_entry(body: Value) -> (EntryKey, LiveEntry) {
     let body = object(body);
     let kind = body["Kind"].as_str().unwrap_or_default().to_owned();
     let key = crate::consul::entry_key(&kind, &body);
-    (
-        key,
-        LiveEntry {
-            body,
-            modify_index: 7,
-        },
-    )
+    (key, LiveEntry::new(&body, 7))
 }
 
 /// Two clusters peered with each other; `a` also accepts `partner-x` (elsewhere), holds an

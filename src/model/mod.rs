@@ -18,7 +18,7 @@ pub mod service_intentions;
 pub mod workspace;
 
 pub use entry::{ConfigEntry, Document, EntryKey};
-pub use live::{Live, LiveCluster, LiveEntry, LivePeering, PeeringState};
+pub use live::{Live, LiveCluster, LiveEntry, LivePeering, Naming, PeeringState};
 pub use meta::Meta;
 pub use ownership::{MANAGED_BY_KEY, MANAGED_BY_VALUE, MARK_KEYS, Owner, WORKSPACE_KEY};
 pub use path::{Path, Segment};

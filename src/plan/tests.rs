@@ -178,7 +178,7 @@ pub(crate) fn put_live(live: &mut Live, cluster: &str, body: Value, modify_index
         .get_mut(cluster)
         .expect("a live cluster")
         .entries
-        .insert(entry.key(), LiveEntry { body, modify_index });
+        .insert(entry.key(), LiveEntry::new(&body, modify_index));
 }
 
 /// `json` with this workspace's ownership mark added to its `Meta`.

@@ -540,7 +540,7 @@ async fn peering_state(client: &Client, name: &str) -> Option<PeeringState> {
 
 async fn read_entry(client: &Client, kind: &str, name: &str) -> Value {
     let entry = client.read_entry(kind, name).await.expect("read the entry");
-    Value::Object(entry.expect("the entry exists").body)
+    Value::Object(entry.expect("the entry exists").body())
 }
 
 async fn entry_index(client: &Client, kind: &str, name: &str) -> u64 {

@@ -47,7 +47,10 @@ async fn write_with_cas_zero_creates_and_a_second_cas_zero_is_refused() {
         .read_entry("service-defaults", "web")
         .await
         .expect("read");
-    assert_eq!(live.map(|e| e.body["Protocol"].clone()), Some(json!("tcp")));
+    assert_eq!(
+        live.map(|e| e.body()["Protocol"].clone()),
+        Some(json!("tcp"))
+    );
 }
 
 #[tokio::test]
@@ -128,7 +131,7 @@ async fn list_by_kind_returns_every_entry_with_its_modify_index() {
             (None, None)
         );
         assert!(entry.modify_index > 0);
-        assert_eq!(entry.body["ModifyIndex"], json!(entry.modify_index));
+        assert_eq!(entry.body()["ModifyIndex"], json!(entry.modify_index));
         assert!(index >= entry.modify_index);
     }
     let (none, _) = client
