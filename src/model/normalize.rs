@@ -85,6 +85,21 @@ pub fn identity(value: &Value, identity: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// How `a` and `b` sort by their `identity` fields ([`identity`], without copying them).
+fn identity_order(a: &Value, b: &Value, identity: &[&str]) -> Ordering {
+    fn text<'a>(value: &'a Value, key: &str) -> &'a str {
+        value
+            .as_object()
+            .and_then(|map| string_field(map, key))
+            .unwrap_or_default()
+    }
+    identity
+        .iter()
+        .map(|key| text(a, key).cmp(text(b, key)))
+        .find(|order| order.is_ne())
+        .unwrap_or(Ordering::Equal)
+}
+
 /// The canonical display form of a config entry of `kind`, whether it is meshplan's PUT body or
 /// Consul's GET body. Idempotent. Keys keep their spelling; compare with [`comparable`].
 pub fn canonical(kind: &str, entry: &Value) -> Value {
@@ -303,10 +318,10 @@ fn exported_services(map: &mut Map<String, Value>) {
         for service in services.iter_mut().filter_map(Value::as_object_mut) {
             remove_default(service, "namespace", None);
             if let Some(Value::Array(consumers)) = field_mut(service, "consumers") {
-                consumers.sort_by_cached_key(|consumer| identity(consumer, &CONSUMER_IDENTITY));
+                consumers.sort_by(|a, b| identity_order(a, b, &CONSUMER_IDENTITY));
             }
         }
-        services.sort_by_cached_key(|service| identity(service, &SERVICE_IDENTITY));
+        services.sort_by(|a, b| identity_order(a, b, &SERVICE_IDENTITY));
     }
 }
 
@@ -327,11 +342,10 @@ fn service_intentions(map: &mut Map<String, Value>) {
             (precedence, source)
         })
         .collect();
-    ranked.sort_by_cached_key(|(precedence, source)| {
-        (
-            std::cmp::Reverse(*precedence),
-            identity(source, &SOURCE_IDENTITY),
-        )
+    ranked.sort_by(|(precedence_a, a), (precedence_b, b)| {
+        precedence_b
+            .cmp(precedence_a)
+            .then_with(|| identity_order(a, b, &SOURCE_IDENTITY))
     });
     *sources = ranked.into_iter().map(|(_, source)| source).collect();
 }

@@ -4,10 +4,14 @@
 
 use std::fmt;
 
+use compact_str::CompactString;
+
 /// One step of a [`Path`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Segment {
-    Key(String),
+    /// Held inline up to 24 bytes: validation extends a path at every field it checks, problem
+    /// or not, and keys are short.
+    Key(CompactString),
     Index(usize),
 }
 
@@ -21,7 +25,7 @@ impl Path {
     }
 
     /// This path extended by an object key.
-    pub fn key(&self, key: impl Into<String>) -> Self {
+    pub fn key(&self, key: impl Into<CompactString>) -> Self {
         let mut next = self.clone();
         next.0.push(Segment::Key(key.into()));
         next

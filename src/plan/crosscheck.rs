@@ -17,13 +17,16 @@
 //!
 //! Pure: the caller reads the clusters and shows the findings.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
 use crate::model::normalize::folds_to;
-use crate::model::{Desired, DesiredEntry, EntryKey, Live, LiveCluster, Path, Problem};
+use crate::model::{
+    ConfigEntry, Desired, DesiredEntry, EntryKey, Live, LiveCluster, LiveEntry, Path, Problem,
+};
 
 /// Protocols that carry L7 (HTTP) traffic, as Consul's `IsProtocolHTTPLike` lists them.
 const HTTP_FAMILY: [&str; 3] = ["http", "http2", "grpc"];
@@ -77,11 +80,53 @@ struct Cluster<'a> {
     live: &'a LiveCluster,
 }
 
-/// Where a service's protocol comes from.
+/// Where an entry (and so a service's protocol) comes from.
 enum Origin<'a> {
     File(&'a DesiredEntry),
-    Cluster,
+    /// As the cluster holds it.
+    Cluster(&'a LiveEntry),
     Default,
+}
+
+impl<'a> Origin<'a> {
+    /// The entry's body as a JSON object: borrowed where it is kept as one, serialized for the
+    /// kinds meshplan models, decoded for an entry as the cluster holds it. `None` for Consul's
+    /// default.
+    fn body(&self) -> Option<Cow<'a, Map<String, Value>>> {
+        match *self {
+            Self::File(entry) => Some(json(&entry.entry)),
+            Self::Cluster(entry) => Some(Cow::Owned(entry.body())),
+            Self::Default => None,
+        }
+    }
+
+    /// Whether the entry may hold intention permissions: false only for declared intentions
+    /// none of whose sources has any, which is told without serializing them.
+    fn may_have_permissions(&self) -> bool {
+        match self {
+            Self::File(DesiredEntry {
+                entry: ConfigEntry::ServiceIntentions(intentions),
+                ..
+            }) => intentions
+                .sources
+                .iter()
+                .any(|source| !source.permissions.is_empty()),
+            _ => true,
+        }
+    }
+}
+
+/// `entry` as a JSON object: borrowed for the kinds kept as written, serialized for the kinds
+/// meshplan models (a plan checks thousands of them, most of which need no JSON at all; see
+/// [`may_use_enterprise`] and [`Origin::may_have_permissions`]).
+fn json(entry: &ConfigEntry) -> Cow<'_, Map<String, Value>> {
+    match entry {
+        ConfigEntry::Other(document) => Cow::Borrowed(&document.body),
+        typed => match typed.to_json() {
+            Value::Object(map) => Cow::Owned(map),
+            _ => Cow::Owned(Map::new()),
+        },
+    }
 }
 
 impl Cluster<'_> {
@@ -97,29 +142,31 @@ impl Cluster<'_> {
     /// The entry of `kind` named `name` in the default namespace and partition: as declared,
     /// else as the cluster holds it, unless this workspace owns it (undeclared, the plan
     /// deletes it, before any protocol change when it is intentions with L7 permissions).
-    fn entry(&self, kind: &str, name: &str) -> Option<(Value, Origin<'_>)> {
+    fn entry(&self, kind: &str, name: &str) -> Option<Origin<'_>> {
         let in_default_scope = |key: &EntryKey| {
             is_default(key.namespace.as_deref()) && is_default(key.partition.as_deref())
         };
         if let Some((_, entry)) =
             named(self.declared, kind, name).find(|(key, _)| in_default_scope(key))
         {
-            return Some((entry.entry.to_json(), Origin::File(entry)));
+            return Some(Origin::File(entry));
         }
         named(&self.live.entries, kind, name)
             .find(|(key, entry)| in_default_scope(key) && !entry.owner().is(self.workspace))
-            .map(|(_, entry)| (Value::Object(entry.body.clone()), Origin::Cluster))
+            .map(|(_, entry)| Origin::Cluster(entry))
     }
 
     /// `service`'s protocol, lowercased, and where it comes from.
     fn protocol(&self, service: &str) -> (String, Origin<'_>) {
-        if let Some((entry, origin)) = self.entry(SERVICE_DEFAULTS, service)
-            && let Some(protocol) = member(&entry, "protocol").and_then(non_empty)
+        if let Some(origin) = self.entry(SERVICE_DEFAULTS, service)
+            && let Some(entry) = origin.body()
+            && let Some(protocol) = member(&*entry, "protocol").and_then(non_empty)
         {
             return (protocol.to_ascii_lowercase(), origin);
         }
-        if let Some((entry, origin)) = self.entry(PROXY_DEFAULTS, "global")
-            && let Some(protocol) = member(&entry, "config")
+        if let Some(origin) = self.entry(PROXY_DEFAULTS, "global")
+            && let Some(entry) = origin.body()
+            && let Some(protocol) = member(&*entry, "config")
                 .and_then(|config| member(config, "protocol"))
                 .and_then(non_empty)
         {
@@ -141,10 +188,16 @@ impl Cluster<'_> {
         names.sort_unstable();
         names.dedup();
         for name in names {
-            let Some((intentions, intentions_origin)) = self.entry(SERVICE_INTENTIONS, name) else {
+            let Some(intentions_origin) = self.entry(SERVICE_INTENTIONS, name) else {
                 continue;
             };
-            let Some(at) = first_permissions(&intentions) else {
+            if !intentions_origin.may_have_permissions() {
+                continue;
+            }
+            let Some(at) = intentions_origin
+                .body()
+                .and_then(|body| first_permissions(&body))
+            else {
                 continue;
             };
             let (protocol, origin) = self.protocol(name);
@@ -158,7 +211,7 @@ impl Cluster<'_> {
                     entry.entry.key().name,
                     shown_files(entry)
                 ),
-                Origin::Cluster => "as the cluster holds it".to_owned(),
+                Origin::Cluster(_) => "as the cluster holds it".to_owned(),
                 Origin::Default => "Consul's default: no service-defaults or proxy-defaults \
                                     sets one"
                     .to_owned(),
@@ -193,8 +246,10 @@ impl Cluster<'_> {
     fn enterprise_only(&self) -> Vec<Finding> {
         let mut findings = Vec::new();
         for (key, entry) in self.declared {
-            let json = entry.entry.to_json();
-            for problem in enterprise_features(key, &json) {
+            if !may_use_enterprise(key, &entry.entry) {
+                continue;
+            }
+            for problem in enterprise_features(key, &json(&entry.entry)) {
                 let problem = Problem {
                     message: format!(
                         "{}, and the cluster runs Consul Community Edition",
@@ -212,8 +267,35 @@ impl Cluster<'_> {
     }
 }
 
+/// Whether `entry` (of `key`) may use an Enterprise-only feature: false only for entries of
+/// the modelled kinds that name no partition, namespace or sameness group anywhere, which is
+/// told from their fields without serializing them. [`enterprise_features`] says which.
+fn may_use_enterprise(key: &EntryKey, entry: &ConfigEntry) -> bool {
+    let named = |name: &Option<String>| !is_default(name.as_deref());
+    match entry {
+        ConfigEntry::ServiceIntentions(intentions) => {
+            named(&key.namespace)
+                || named(&key.partition)
+                || intentions
+                    .sources
+                    .iter()
+                    .any(|source| source.extras.is_some())
+        }
+        ConfigEntry::ExportedServices(exported) => {
+            named(&key.partition)
+                || exported.services.iter().any(|service| {
+                    service
+                        .consumers
+                        .iter()
+                        .any(|consumer| consumer.sameness_group.is_some())
+                })
+        }
+        ConfigEntry::Other(_) => true,
+    }
+}
+
 /// The Enterprise-only features `entry` (of `key`) uses.
-fn enterprise_features(key: &EntryKey, entry: &Value) -> Vec<Problem> {
+fn enterprise_features(key: &EntryKey, entry: &Map<String, Value>) -> Vec<Problem> {
     let mut problems = Vec::new();
     let root = Path::root();
     if ENTERPRISE_KINDS.contains(&key.kind.as_str()) {
@@ -268,7 +350,7 @@ fn enterprise_features(key: &EntryKey, entry: &Value) -> Vec<Problem> {
 }
 
 /// A `Namespace` or `Partition` member of `object` other than empty or `default`.
-fn non_default_names(object: &Value, at: &Path, out: &mut Vec<Problem>) {
+fn non_default_names(object: &impl Object, at: &Path, out: &mut Vec<Problem>) {
     for (folded, what) in [
         ("namespace", "namespaces"),
         ("partition", "admin partitions"),
@@ -297,7 +379,7 @@ fn sameness_group(object: &Value, at: &Path, out: &mut Vec<Problem>) {
 }
 
 /// The path of the first `Sources[].Permissions` that is not empty.
-fn first_permissions(intentions: &Value) -> Option<Path> {
+fn first_permissions(intentions: &Map<String, Value>) -> Option<Path> {
     items(intentions, "sources", &Path::root())
         .into_iter()
         .find_map(|(source, at)| match field(source, "permissions") {
@@ -308,11 +390,11 @@ fn first_permissions(intentions: &Value) -> Option<Path> {
 
 /// Where a service-defaults or proxy-defaults entry sets the protocol.
 fn protocol_path(entry: &DesiredEntry) -> Path {
-    let json = entry.entry.to_json();
-    if let Some((key, _)) = field(&json, "protocol") {
+    let json = json(&entry.entry);
+    if let Some((key, _)) = field(&*json, "protocol") {
         return Path::root().key(key);
     }
-    match field(&json, "config") {
+    match field(&*json, "config") {
         Some((config_key, config)) => {
             let at = Path::root().key(config_key);
             match field(config, "protocol") {
@@ -324,9 +406,26 @@ fn protocol_path(entry: &DesiredEntry) -> Path {
     }
 }
 
+/// A JSON object: an entry's body, or a value in it (which may turn out not to be one).
+trait Object {
+    fn members(&self) -> Option<&Map<String, Value>>;
+}
+
+impl Object for Value {
+    fn members(&self) -> Option<&Map<String, Value>> {
+        self.as_object()
+    }
+}
+
+impl Object for Map<String, Value> {
+    fn members(&self) -> Option<&Map<String, Value>> {
+        Some(self)
+    }
+}
+
 /// The elements of the list under `folded` in `object`, with their paths; a single object
 /// where the list is expected (an HCL file's single block) is its only element.
-fn items<'a>(object: &'a Value, folded: &str, at: &Path) -> Vec<(&'a Value, Path)> {
+fn items<'a>(object: &'a impl Object, folded: &str, at: &Path) -> Vec<(&'a Value, Path)> {
     match field(object, folded) {
         Some((key, Value::Array(list))) => list
             .iter()
@@ -339,18 +438,18 @@ fn items<'a>(object: &'a Value, folded: &str, at: &Path) -> Vec<(&'a Value, Path
 }
 
 /// The member of `object` whose key folds to `folded`, with the key as written.
-fn field<'a>(object: &'a Value, folded: &str) -> Option<(&'a str, &'a Value)> {
+fn field<'a>(object: &'a impl Object, folded: &str) -> Option<(&'a str, &'a Value)> {
     object
-        .as_object()
-        .and_then(|map: &Map<String, Value>| map.iter().find(|(key, _)| folds_to(key, folded)))
+        .members()
+        .and_then(|map| map.iter().find(|(key, _)| folds_to(key, folded)))
         .map(|(key, value)| (key.as_str(), value))
 }
 
-fn member<'a>(object: &'a Value, folded: &str) -> Option<&'a Value> {
+fn member<'a>(object: &'a impl Object, folded: &str) -> Option<&'a Value> {
     field(object, folded).map(|(_, value)| value)
 }
 
-fn key_spelling<'a>(object: &'a Value, folded: &str) -> Option<&'a str> {
+fn key_spelling<'a>(object: &'a impl Object, folded: &str) -> Option<&'a str> {
     field(object, folded).map(|(key, _)| key)
 }
 
@@ -417,11 +516,18 @@ mod tests {
         })
     }
 
+    /// Declares each entry in its file, typed for the kinds meshplan models (whose checks
+    /// avoid serializing them when they can).
     fn desired(entries: &[(&str, Value)]) -> Desired {
         let mut desired = crate::plan::tests::workspace(&["c1"]);
         let declared = desired.entries.entry("c1".to_owned()).or_default();
         for (file, body) in entries {
-            let entry = document(body.clone());
+            let kind = body["Kind"].as_str().unwrap();
+            let entry = if matches!(kind, "exported-services" | SERVICE_INTENTIONS) {
+                crate::plan::tests::config_entry(body.clone())
+            } else {
+                document(body.clone())
+            };
             declared.insert(
                 entry.key(),
                 DesiredEntry {
@@ -441,10 +547,7 @@ mod tests {
         for body in entries {
             cluster.entries.insert(
                 document(body.clone()).key(),
-                LiveEntry {
-                    body: body.as_object().unwrap().clone(),
-                    modify_index: 1,
-                },
+                LiveEntry::new(body.as_object().unwrap(), 1),
             );
         }
         Live {
@@ -539,6 +642,16 @@ mod tests {
                 json!({"Kind": "service-resolver", "Name": "d",
                              "Failover": {"*": {"SamenessGroup": "g"}}}),
             ),
+            (
+                "e.hcl",
+                json!({"Kind": "exported-services", "Name": "default", "Services": [
+                {"Name": "s", "Consumers": [{"Peer": "p"}, {"SamenessGroup": "g"}]}]}),
+            ),
+            (
+                "f.hcl",
+                json!({"Kind": "service-intentions", "Name": "f", "Sources": [
+                {"Name": "x", "Peer": "p", "Action": "allow"}]}),
+            ),
         ]);
         let found = messages(&files, &live("1.22.7", &[]));
         let at: Vec<String> = found
@@ -548,6 +661,7 @@ mod tests {
         assert_eq!(
             at,
             [
+                "e.hcl: Services[0].Consumers[1].SamenessGroup",
                 "c.hcl: Kind",
                 "a.hcl: Namespace",
                 "a.hcl: RateLimits",
@@ -556,7 +670,7 @@ mod tests {
                 "d.hcl: Failover.*.SamenessGroup",
             ]
         );
-        assert!(found[1].ends_with("and the cluster runs Consul Community Edition"));
+        assert!(found[2].ends_with("and the cluster runs Consul Community Edition"));
         assert!(messages(&files, &live("1.22.7+ent", &[])).is_empty());
     }
 }
