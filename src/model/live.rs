@@ -91,6 +91,11 @@ impl LiveEntry {
         Ok((head.naming, entry))
     }
 
+    /// The whole entry as Consul sent it: a JSON object.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// The whole entry, decoded afresh.
     pub fn body(&self) -> Map<String, Value> {
         serde_json::from_str(&self.text).expect("a live entry's text is a JSON object")

@@ -152,6 +152,13 @@ fn entry_change(
     live: Option<&&LiveEntry>,
     rules: &Rules<'_>,
 ) -> Option<Change> {
+    let claim = live.and_then(|live| rules.claim(live.owner()));
+    if let Some(live) = live
+        && claim.is_none()
+        && super::unchanged::holds(entry, rules.workspace, live)
+    {
+        return None;
+    }
     // The body is built again for a change rather than copied for every entry: most entries
     // have none.
     let mut after = normalized(&object.kind, body(entry, rules.workspace));
@@ -164,7 +171,6 @@ fn entry_change(
     };
     let mut before = normalized(&object.kind, Value::Object(live.body()));
     lift_singletons(&mut after, &before);
-    let claim = rules.claim(live.owner());
     if claim.is_none() && same(&after, &before) {
         return None;
     }

@@ -37,6 +37,7 @@ mod describe;
 mod entries;
 pub(crate) mod order;
 mod peerings;
+mod unchanged;
 
 #[cfg(test)]
 pub(crate) mod tests;
