@@ -53,26 +53,15 @@ pub fn entry(file: &mut Parsed) -> Result<ConfigEntry, Vec<Diagnostic>> {
 ///
 /// [`validate`]: service_intentions::ServiceIntentions::validate
 pub fn direct_json(text: &str) -> Option<ConfigEntry> {
-    /// Only the kind of an entry, to pick its type; every other member is skipped.
-    #[derive(serde::Deserialize)]
-    struct KindOnly<'a> {
-        #[serde(rename = "Kind", borrow)]
-        kind: std::borrow::Cow<'a, str>,
+    // Each type takes only its own `Kind`, which files usually give first: reading a file of
+    // another kind stops there.
+    if let Ok(entry) = serde_json::from_str::<service_intentions::ServiceIntentions>(text) {
+        return (entry.validate().is_empty() && unmarked(&entry.meta))
+            .then_some(ConfigEntry::ServiceIntentions(entry));
     }
-    let KindOnly { kind } = serde_json::from_str(text).ok()?;
-    match kind.as_ref() {
-        SERVICE_INTENTIONS => {
-            let entry: service_intentions::ServiceIntentions = serde_json::from_str(text).ok()?;
-            (entry.validate().is_empty() && unmarked(&entry.meta))
-                .then_some(ConfigEntry::ServiceIntentions(entry))
-        }
-        EXPORTED_SERVICES => {
-            let entry: exported_services::ExportedServices = serde_json::from_str(text).ok()?;
-            (entry.validate().is_empty() && unmarked(&entry.meta))
-                .then_some(ConfigEntry::ExportedServices(entry))
-        }
-        _ => None,
-    }
+    let entry: exported_services::ExportedServices = serde_json::from_str(text).ok()?;
+    (entry.validate().is_empty() && unmarked(&entry.meta))
+        .then_some(ConfigEntry::ExportedServices(entry))
 }
 
 /// Whether `meta` leaves out the keys meshplan marks what it owns with ([`marks_in_meta`]).

@@ -20,12 +20,14 @@ pub fn local_peer_names<'a>(peerings: &'a [PeeringSpec], cluster: &str) -> BTree
 pub fn unknown_peers(entry: &ConfigEntry, cluster: &str, known: &BTreeSet<&str>) -> Vec<Problem> {
     named_peers(entry)
         .into_iter()
-        .filter(|(peer, _)| !known.contains(peer.as_str()))
-        .map(|(peer, path)| {
+        .filter(|(peer, _)| !known.contains(peer))
+        .map(|(peer, at)| {
             let candidates: Vec<&str> = known.iter().copied().collect();
-            let problem =
-                Problem::value(path, format!("no peering of `{cluster}` is named `{peer}`"));
-            match closest(&peer, &candidates) {
+            let problem = Problem::value(
+                at.path(),
+                format!("no peering of `{cluster}` is named `{peer}`"),
+            );
+            match closest(peer, &candidates) {
                 Some(best) => problem.with_help(format!("did you mean `{best}`?")),
                 None if candidates.is_empty() => problem.with_help(format!(
                     "`{cluster}` has no peerings; declare one in the workspace file"
@@ -38,26 +40,43 @@ pub fn unknown_peers(entry: &ConfigEntry, cluster: &str, known: &BTreeSet<&str>)
         .collect()
 }
 
-/// Every `Peer` an entry names, with its path.
-fn named_peers(entry: &ConfigEntry) -> Vec<(String, Path)> {
+/// Where an entry names a peer; made into a [`Path`] only for a peer that is not known.
+enum PeerAt {
+    /// `Services[service].Consumers[consumer].Peer`
+    Consumer { service: usize, consumer: usize },
+    /// `Sources[source].Peer`
+    Source(usize),
+}
+
+impl PeerAt {
+    fn path(&self) -> Path {
+        match *self {
+            Self::Consumer { service, consumer } => Path::root()
+                .key("Services")
+                .index(service)
+                .key("Consumers")
+                .index(consumer)
+                .key("Peer"),
+            Self::Source(source) => Path::root().key("Sources").index(source).key("Peer"),
+        }
+    }
+}
+
+/// Every `Peer` an entry names, with where.
+fn named_peers(entry: &ConfigEntry) -> Vec<(&str, PeerAt)> {
     match entry {
         ConfigEntry::ExportedServices(e) => e
             .services
             .iter()
             .enumerate()
-            .flat_map(|(i, service)| {
-                service
+            .flat_map(|(service, exported)| {
+                exported
                     .consumers
                     .iter()
                     .enumerate()
-                    .filter_map(move |(j, consumer)| {
-                        let path = Path::root()
-                            .key("Services")
-                            .index(i)
-                            .key("Consumers")
-                            .index(j)
-                            .key("Peer");
-                        consumer.peer.clone().map(|peer| (peer, path))
+                    .filter_map(move |(consumer, to)| {
+                        let at = PeerAt::Consumer { service, consumer };
+                        to.peer.as_deref().map(|peer| (peer, at))
                     })
             })
             .collect(),
@@ -65,10 +84,7 @@ fn named_peers(entry: &ConfigEntry) -> Vec<(String, Path)> {
             .sources
             .iter()
             .enumerate()
-            .filter_map(|(i, source)| {
-                let path = Path::root().key("Sources").index(i).key("Peer");
-                source.peer.as_deref().map(|peer| (peer.to_owned(), path))
-            })
+            .filter_map(|(i, source)| source.peer.as_deref().map(|peer| (peer, PeerAt::Source(i))))
             .collect(),
         ConfigEntry::Other(_) => Vec::new(),
     }
