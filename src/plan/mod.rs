@@ -37,7 +37,7 @@ mod describe;
 mod entries;
 pub(crate) mod order;
 mod peerings;
-mod unchanged;
+pub mod unchanged;
 
 #[cfg(test)]
 pub(crate) mod tests;

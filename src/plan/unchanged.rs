@@ -25,7 +25,7 @@ use crate::model::{ConfigEntry, LiveEntry, MANAGED_BY_KEY, MANAGED_BY_VALUE, Met
 
 /// Whether `live` holds exactly what meshplan writes for `declared` in `workspace` (see the
 /// module); `false` when it differs or this cannot tell.
-pub(super) fn holds(declared: &ConfigEntry, workspace: &str, live: &LiveEntry) -> bool {
+pub fn holds(declared: &ConfigEntry, workspace: &str, live: &LiveEntry) -> bool {
     let text = live.text();
     match declared {
         ConfigEntry::ServiceIntentions(declared) => serde_json::from_str(text)
@@ -113,6 +113,8 @@ struct StoredExports<'a> {
     services: Vec<StoredService<'a>>,
     #[serde(default, borrow)]
     meta: BTreeMap<&'a str, &'a str>,
+    #[serde(default, rename = "Hash")]
+    _hash: IgnoredAny,
     #[serde(default, rename = "CreateIndex")]
     _create_index: IgnoredAny,
     #[serde(default, rename = "ModifyIndex")]
@@ -378,11 +380,12 @@ mod tests {
         let declared = json!({"Kind": "exported-services", "Name": "default",
             "Services": [{"Name": "a", "Consumers": [{"Peer": "p"}]},
                          {"Name": "b", "Consumers": [{"Peer": "p"}, {"Peer": "q"}]}]});
+        // As a Consul 1.22 agent returns it, but one service's namespace, as older ones do.
         let stored = json!({"Kind": "exported-services", "Name": "default",
             "Services": [{"Name": "a", "Consumers": [{"Peer": "p"}]},
                          {"Name": "b", "Namespace": "", "Consumers": [{"Peer": "p"}, {"Peer": "q"}]}],
             "Meta": {"managed-by": "meshplan", "meshplan-workspace": "ws"},
-            "CreateIndex": 12, "ModifyIndex": 12});
+            "Hash": 15871178292616172528u64, "CreateIndex": 12, "ModifyIndex": 12});
         check(
             &declared,
             &stored,
