@@ -141,24 +141,33 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     match cli.command {
         Command::Validate(args) => validate::run(&args),
-        Command::Plan(args) => runtime()?.block_on(plan::run(&args)),
-        Command::Apply(args) => runtime()?.block_on(apply::run(&args)),
+        Command::Plan(args) => run_async(plan::run(&args)),
+        Command::Apply(args) => run_async(apply::run(&args)),
         Command::Show(args) => show::run(&args),
-        Command::Watch(args) => runtime()?.block_on(watch::run(&args)),
-        Command::Status(args) => runtime()?.block_on(status::run(&args)),
+        Command::Watch(args) => run_async(watch::run(&args)),
+        Command::Status(args) => run_async(status::run(&args)),
         Command::Policy(args) => policy::run(&args),
-        Command::Import(args) => runtime()?.block_on(import::run(&args)),
+        Command::Import(args) => run_async(import::run(&args)),
         Command::Schema(args) => schema::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Man => completions::man(),
     }
 }
 
-/// The async runtime for the commands that talk to Consul; offline commands never start one.
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
+/// Runs a command that talks to Consul on an async runtime; offline commands never start one.
+///
+/// The command has awaited everything it reports by the time it returns, and the process ends
+/// right after: what is still spawned (an early read given up, idle connections) is left to the
+/// exit rather than waited for, which took milliseconds of a plan.
+fn run_async(
+    command: impl std::future::Future<Output = anyhow::Result<ExitCode>>,
+) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?)
+        .build()?;
+    let outcome = runtime.block_on(command);
+    runtime.shutdown_background();
+    outcome
 }
 
 /// Lets go of `value` without freeing it, for what a one-shot command holds until it exits: a
