@@ -319,4 +319,20 @@ mod tests {
         assert_eq!(entry_list("mesh", b"null").unwrap(), []);
         assert!(entry_list("mesh", b"[1]").is_err());
     }
+
+    #[test]
+    fn members_of_another_type_count_as_absent_and_meta_is_read_in_any_spelling() {
+        let odd = json!({"Name": 7, "ModifyIndex": "7", "Meta": "marked"});
+        let entry = entry_read(odd.to_string().as_bytes()).unwrap();
+        assert_eq!((entry.modify_index, entry.owner()), (0, &Owner::Nobody));
+        assert_eq!(
+            entry_list("mesh", format!("[{odd}]").as_bytes()).unwrap()[0]
+                .0
+                .name,
+            "mesh"
+        );
+        let lower = json!({"Name": "web", "meta": {"managed-by": "meshplan"}, "Meta": {}});
+        let entry = entry_read(lower.to_string().as_bytes()).unwrap();
+        assert_eq!(entry.owner(), &Owner::Unnamed);
+    }
 }

@@ -60,29 +60,25 @@ pub struct Naming {
 impl LiveEntry {
     /// The entry `body`, stored at `modify_index`.
     pub fn new(body: &Map<String, Value>, modify_index: u64) -> Self {
-        let meta = body
-            .iter()
-            .find(|(key, _)| super::normalize::folds_to(key, "meta"))
-            .and_then(|(_, meta)| meta.as_object());
+        let text = Value::Object(body.clone()).to_string();
+        let (_, entry) = Self::from_text(&text).expect("a JSON object reads as a live entry");
         Self {
-            text: Value::Object(body.clone()).to_string().into_boxed_str(),
             modify_index,
-            owner: Owner::from_meta(|key| {
-                meta.and_then(|meta| meta.get(key)).and_then(Value::as_str)
-            }),
+            ..entry
         }
     }
 
     /// The entry Consul returned as `text` (one JSON object), and what names it; its
     /// `ModifyIndex` is the one it is stored at. Only the members that name it, its index and
-    /// its `Meta` are decoded here.
+    /// its `Meta` are decoded here; one of another type than Consul gives it counts as absent.
     ///
     /// # Errors
-    /// When `text` is not a JSON object, or one of those members has the wrong type.
+    /// When `text` is not a JSON object.
     pub fn from_text(text: &str) -> serde_json::Result<(Naming, Self)> {
         let head: Head = serde_json::from_str(text)?;
-        let meta = head.meta.unwrap_or_default();
-        let owner = Owner::from_meta(|key| meta.get(key).and_then(|value| value.as_deref()));
+        let meta = head.meta.as_ref().and_then(Value::as_object);
+        let owner =
+            Owner::from_meta(|key| meta.and_then(|meta| meta.get(key)).and_then(Value::as_str));
         let entry = Self {
             text: text.into(),
             modify_index: head.modify_index.unwrap_or_default(),
@@ -113,8 +109,8 @@ impl LiveEntry {
 struct Head {
     naming: Naming,
     modify_index: Option<u64>,
-    /// `Meta`, in whatever spelling; values that are not text are `None`.
-    meta: Option<BTreeMap<String, Option<String>>>,
+    /// The first `Meta`, in whatever spelling.
+    meta: Option<Value>,
 }
 
 impl<'de> Deserialize<'de> for Head {
@@ -134,16 +130,18 @@ impl<'de> Visitor<'de> for HeadVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
         let mut head = Head::default();
+        let text = |value: Value| match value {
+            Value::String(text) => Some(text),
+            _ => None,
+        };
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.0.as_ref() {
-                "Name" => head.naming.name = map.next_value::<Text>()?.0,
-                "Namespace" => head.naming.namespace = map.next_value::<Text>()?.0,
-                "Partition" => head.naming.partition = map.next_value::<Text>()?.0,
-                "ModifyIndex" => head.modify_index = map.next_value::<Option<u64>>()?,
-                key if super::normalize::folds_to(key, "meta") => {
-                    head.meta = map
-                        .next_value::<Option<BTreeMap<String, Text>>>()?
-                        .map(|meta| meta.into_iter().map(|(k, v)| (k, v.0)).collect());
+                "Name" => head.naming.name = text(map.next_value()?),
+                "Namespace" => head.naming.namespace = text(map.next_value()?),
+                "Partition" => head.naming.partition = text(map.next_value()?),
+                "ModifyIndex" => head.modify_index = map.next_value::<Value>()?.as_u64(),
+                key if head.meta.is_none() && super::normalize::folds_to(key, "meta") => {
+                    head.meta = Some(map.next_value()?);
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -173,18 +171,6 @@ impl<'de> Deserialize<'de> for Key<'de> {
             }
         }
         deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
-/// A value that counts only when it is text, as `Value::as_str` reads it.
-struct Text(Option<String>);
-
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Self(match Value::deserialize(deserializer)? {
-            Value::String(text) => Some(text),
-            _ => None,
-        }))
     }
 }
 

@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 use super::Rules;
 use super::change::{Action, Change, Emptied, EntryObject, Object, Unclaimed};
 use crate::model::normalize::{
-    align_keys, display_order, folds_to, lift_singletons, normalized, same,
+    align_keys, canonical, display_order, folds_to, lift_singletons, normalized, same,
 };
 use crate::model::{
     ConfigEntry, Desired, DesiredEntry, EntryKey, Live, LiveCluster, LiveEntry, MANAGED_BY_KEY,
@@ -201,9 +201,7 @@ fn entry_change(
 fn delete(cluster: &str, object: &EntryObject, live: &LiveEntry) -> Change {
     let mut change = bare(cluster, object, Action::Delete, live.modify_index);
     change.reason = Some("this workspace owns it and no file declares it".to_owned());
-    let mut before = normalized(&object.kind, Value::Object(live.body()));
-    display_order(&mut before);
-    change.before = Some(before);
+    change.before = Some(canonical(&object.kind, &Value::Object(live.body())));
     change
 }
 
