@@ -141,17 +141,29 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     match cli.command {
         Command::Validate(args) => validate::run(&args),
-        Command::Plan(args) => run_async(plan::run(&args)),
-        Command::Apply(args) => run_async(apply::run(&args)),
+        Command::Plan(args) => run_async(Threads::One, plan::run(&args)),
+        Command::Apply(args) => run_async(Threads::PerCore, apply::run(&args)),
         Command::Show(args) => show::run(&args),
-        Command::Watch(args) => run_async(watch::run(&args)),
-        Command::Status(args) => run_async(status::run(&args)),
+        Command::Watch(args) => run_async(Threads::PerCore, watch::run(&args)),
+        Command::Status(args) => run_async(Threads::One, status::run(&args)),
         Command::Policy(args) => policy::run(&args),
-        Command::Import(args) => run_async(import::run(&args)),
+        Command::Import(args) => run_async(Threads::One, import::run(&args)),
         Command::Schema(args) => schema::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Man => completions::man(),
     }
+}
+
+/// The threads an async command's runtime polls its tasks on.
+#[derive(Debug, Clone, Copy)]
+enum Threads {
+    /// The main thread alone: for commands that read, then compute, with nothing that must run
+    /// beside their own work. Their CPU work (loading the files) runs on blocking threads, and
+    /// waking worker threads for each response cost a plan more CPU than decoding them.
+    One,
+    /// A worker per core: for `apply` and `watch`, whose signal handlers, lock renewal and
+    /// writes in flight must go on while the command computes.
+    PerCore,
 }
 
 /// Runs a command that talks to Consul on an async runtime; offline commands never start one.
@@ -160,11 +172,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// right after: what is still spawned (an early read given up, idle connections) is left to the
 /// exit rather than waited for, which took milliseconds of a plan.
 fn run_async(
+    threads: Threads,
     command: impl std::future::Future<Output = anyhow::Result<ExitCode>>,
 ) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let mut builder = match threads {
+        Threads::One => tokio::runtime::Builder::new_current_thread(),
+        Threads::PerCore => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = builder.enable_all().build()?;
     let outcome = runtime.block_on(command);
     runtime.shutdown_background();
     outcome

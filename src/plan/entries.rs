@@ -68,19 +68,40 @@ pub(super) fn changes(desired: &Desired, live: &Live, rules: &Rules<'_>) -> Entr
     })
 }
 
-/// The object of an entry change: `key` with default namespace and partition left out.
-fn object(key: &EntryKey) -> EntryObject {
-    EntryObject {
-        kind: key.kind.clone(),
-        name: key.name.clone(),
-        namespace: non_default(&key.namespace),
-        partition: non_default(&key.partition),
+/// An entry as a plan looks it up: `key` with a default namespace and partition left out.
+/// Borrowed from the key, so that comparing thousands of entries copies no names; a change
+/// takes its own [`EntryObject`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct ObjectRef<'a> {
+    kind: &'a str,
+    name: &'a str,
+    namespace: Option<&'a str>,
+    partition: Option<&'a str>,
+}
+
+impl<'a> ObjectRef<'a> {
+    fn of(key: &'a EntryKey) -> Self {
+        Self {
+            kind: &key.kind,
+            name: &key.name,
+            namespace: non_default(&key.namespace),
+            partition: non_default(&key.partition),
+        }
+    }
+
+    fn owned(self) -> EntryObject {
+        EntryObject {
+            kind: self.kind.to_owned(),
+            name: self.name.to_owned(),
+            namespace: self.namespace.map(str::to_owned),
+            partition: self.partition.map(str::to_owned),
+        }
     }
 }
 
-fn non_default(value: &Option<String>) -> Option<String> {
+fn non_default(value: &Option<String>) -> Option<&str> {
     value
-        .clone()
+        .as_deref()
         .filter(|value| !value.is_empty() && !value.eq_ignore_ascii_case("default"))
 }
 
@@ -90,11 +111,11 @@ fn cluster_changes(
     live: &LiveCluster,
     rules: &Rules<'_>,
 ) -> EntryPlan {
-    let live_entries: BTreeMap<EntryObject, &LiveEntry> = live
+    let live_entries: BTreeMap<ObjectRef<'_>, &LiveEntry> = live
         .entries
         .iter()
         .filter(|(key, _)| live.kinds.contains(&key.kind))
-        .map(|(key, entry)| (object(key), entry))
+        .map(|(key, entry)| (ObjectRef::of(key), entry))
         .collect();
     let mut changes = Vec::new();
     let mut wanted = BTreeSet::new();
@@ -102,10 +123,10 @@ fn cluster_changes(
         if !live.kinds.contains(&key.kind) {
             continue;
         }
-        let object = object(key);
+        let object = ObjectRef::of(key);
         changes.extend(entry_change(
             cluster,
-            &object,
+            object,
             &entry.entry,
             live_entries.get(&object),
             rules,
@@ -119,12 +140,12 @@ fn cluster_changes(
             Owner::Workspace(name) if name == rules.workspace => {
                 owned += 1;
                 if !wanted.contains(object) {
-                    changes.push(delete(cluster, object, entry));
+                    changes.push(delete(cluster, *object, entry));
                 }
             }
             Owner::Unnamed if !wanted.contains(object) => plan.unclaimed.push(Unclaimed {
                 cluster: cluster.to_owned(),
-                object: object.to_string(),
+                object: object.owned().to_string(),
             }),
             _ => {}
         }
@@ -147,7 +168,7 @@ fn cluster_changes(
 /// The change that makes the live entry (if any) match the declared one, if one is needed.
 fn entry_change(
     cluster: &str,
-    object: &EntryObject,
+    object: ObjectRef<'_>,
     entry: &ConfigEntry,
     live: Option<&&LiveEntry>,
     rules: &Rules<'_>,
@@ -161,7 +182,7 @@ fn entry_change(
     }
     // The body is built again for a change rather than copied for every entry: most entries
     // have none.
-    let mut after = normalized(&object.kind, body(entry, rules.workspace));
+    let mut after = normalized(object.kind, body(entry, rules.workspace));
     let Some(live) = live else {
         let mut change = bare(cluster, object, Action::Create, 0);
         display_order(&mut after);
@@ -169,7 +190,7 @@ fn entry_change(
         change.body = Some(body(entry, rules.workspace));
         return Some(change);
     };
-    let mut before = normalized(&object.kind, Value::Object(live.body()));
+    let mut before = normalized(object.kind, Value::Object(live.body()));
     lift_singletons(&mut after, &before);
     if claim.is_none() && same(&after, &before) {
         return None;
@@ -190,7 +211,7 @@ fn entry_change(
     change.reason = reason;
     change.changed = changed_paths(&before, &after);
     change.differences =
-        super::describe::differences(&object.kind, &without_mark(&before), &without_mark(&after));
+        super::describe::differences(object.kind, &without_mark(&before), &without_mark(&after));
     change.before = Some(before);
     change.after = Some(after);
     // A conflict is shown, never written: it carries no body to PUT.
@@ -198,16 +219,16 @@ fn entry_change(
     Some(change)
 }
 
-fn delete(cluster: &str, object: &EntryObject, live: &LiveEntry) -> Change {
+fn delete(cluster: &str, object: ObjectRef<'_>, live: &LiveEntry) -> Change {
     let mut change = bare(cluster, object, Action::Delete, live.modify_index);
     change.reason = Some("this workspace owns it and no file declares it".to_owned());
-    change.before = Some(canonical(&object.kind, &Value::Object(live.body())));
+    change.before = Some(canonical(object.kind, &Value::Object(live.body())));
     change
 }
 
 /// A change of an entry with no content yet.
-fn bare(cluster: &str, object: &EntryObject, action: Action, modify_index: u64) -> Change {
-    Change::new(cluster, Object::Entry(object.clone()), action, modify_index)
+fn bare(cluster: &str, object: ObjectRef<'_>, action: Action, modify_index: u64) -> Change {
+    Change::new(cluster, Object::Entry(object.owned()), action, modify_index)
 }
 
 /// The PUT body: the entry as declared, plus the ownership mark naming `workspace` in its
