@@ -240,14 +240,14 @@ impl Client {
             .headers()
             .get("x-consul-results-filtered-by-acls")
             .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"true"));
-        // A reply may hold a peering token: keep the copy we own wiped on drop.
-        let body = Zeroizing::new(
+        // A reply may hold a peering token: keep the copy we own wiped on drop. The body is
+        // taken over from the response, not copied, whenever the response holds it alone.
+        let body = Zeroizing::new(Vec::from(
             response
                 .bytes()
                 .await
-                .map_err(|err| self.count_failure(transport_error(err)))?
-                .to_vec(),
-        );
+                .map_err(|err| self.count_failure(transport_error(err)))?,
+        ));
         if !status.is_success() {
             return Err(self.status_error(request, path, status, &body));
         }
