@@ -128,16 +128,16 @@ pub fn check_consul(selector: u8, body: &[u8]) {
             }
         }
         2 => {
-            if let Ok(entries) = consul::decode::entry_list(kind, body) {
+            if let Ok(entries) = consul::decode::entry_list(kind, body.to_vec()) {
                 for (key, entry) in entries {
                     assert_eq!(key.kind, kind, "an entry's key names the listed kind");
-                    serde_json::to_string(&entry.body).expect("an entry body serializes");
+                    serde_json::to_string(&entry.body()).expect("an entry body serializes");
                 }
             }
         }
         3 => {
             if let Ok(entry) = consul::decode::entry_read(body) {
-                serde_json::to_string(&entry.body).expect("an entry body serializes");
+                serde_json::to_string(&entry.body()).expect("an entry body serializes");
             }
         }
         _ => {

@@ -83,20 +83,18 @@ fn default_scope(kind: &str, name: &str) -> EntryKey {
 }
 
 /// Decodes the body of `GET /v1/config/:kind` (`null` when there are none): each entry with
-/// its key. Entries stay JSON text ([`LiveEntry`]); only what names them is decoded.
+/// its key. Entries stay JSON text ([`LiveEntry`]), sharing the body; only what names them is
+/// decoded.
 ///
 /// # Errors
 /// A body that is not JSON, or not a list of objects.
-pub fn entry_list(kind: &str, body: &[u8]) -> serde_json::Result<Vec<(EntryKey, LiveEntry)>> {
-    let entries: Option<Vec<&RawValue>> = serde_json::from_slice(body)?;
-    entries
-        .unwrap_or_default()
+pub fn entry_list(kind: &str, body: Vec<u8>) -> serde_json::Result<Vec<(EntryKey, LiveEntry)>> {
+    let body = String::from_utf8(body)
+        .map_err(|_| <serde_json::Error as serde::de::Error>::custom("the body is not UTF-8"))?;
+    Ok(LiveEntry::list(body)?
         .into_iter()
-        .map(|entry| {
-            let (naming, entry) = LiveEntry::from_text(entry.get())?;
-            Ok((key_of(kind, naming), entry))
-        })
-        .collect()
+        .map(|(naming, entry)| (key_of(kind, naming), entry))
+        .collect())
 }
 
 /// Decodes the body of `GET /v1/config/:kind/:name`.
@@ -161,9 +159,11 @@ impl Client {
             .consistent()
             .partitioned()
             .namespace(namespace);
-        let reply = self.execute(request).await?;
-        let entries = entry_list(kind, &reply.body)
-            .map_err(|err| self.decode_error(&reply, err.to_string()))?;
+        let mut reply = self.execute(request).await?;
+        // Config entries hold no secret: the body is kept as the entries' text, not wiped.
+        let body = std::mem::take(&mut *reply.body);
+        let entries =
+            entry_list(kind, body).map_err(|err| self.decode_error(&reply, err.to_string()))?;
         Ok(((entries, reply.index.unwrap_or_default()), reply.filtered))
     }
 
@@ -292,7 +292,7 @@ mod tests {
             {"Kind": "service-defaults", "Name": "api", "Namespace": "team-a", "ModifyIndex": 9,
              "Meta": {"managed-by": "meshplan", "other": 1}, "Protocol": "http"},
         ]);
-        let entries = entry_list("service-defaults", list.to_string().as_bytes()).unwrap();
+        let entries = entry_list("service-defaults", list.to_string().into_bytes()).unwrap();
         let seen: Vec<_> = entries
             .iter()
             .map(|(key, entry)| {
@@ -316,8 +316,8 @@ mod tests {
         for ((_, entry), body) in entries.iter().zip(list) {
             assert_eq!(&Value::Object(entry.body()), body);
         }
-        assert_eq!(entry_list("mesh", b"null").unwrap(), []);
-        assert!(entry_list("mesh", b"[1]").is_err());
+        assert_eq!(entry_list("mesh", b"null".to_vec()).unwrap(), []);
+        assert!(entry_list("mesh", b"[1]".to_vec()).is_err());
     }
 
     #[test]
@@ -326,7 +326,7 @@ mod tests {
         let entry = entry_read(odd.to_string().as_bytes()).unwrap();
         assert_eq!((entry.modify_index, entry.owner()), (0, &Owner::Nobody));
         assert_eq!(
-            entry_list("mesh", format!("[{odd}]").as_bytes()).unwrap()[0]
+            entry_list("mesh", format!("[{odd}]").into_bytes()).unwrap()[0]
                 .0
                 .name,
             "mesh"

@@ -3,12 +3,15 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::sync::Arc;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::entry::EntryKey;
-use super::ownership::Owner;
+use super::ownership::{MANAGED_BY_KEY, Owner, WORKSPACE_KEY};
 
 /// Every cluster of the workspace, as read.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -39,13 +42,35 @@ pub struct LiveCluster {
 /// Kept as the JSON text Consul sent, and decoded where it is read ([`LiveEntry::body`]): a
 /// plan reads each entry once, and a decoded JSON object takes about ten times the memory of
 /// its text (with thousands of entries per cluster, most of what a plan holds).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct LiveEntry {
-    /// The whole entry, server-added fields (`Hash`, `CreateIndex`, ...) included.
-    text: Box<str>,
+    /// The text the entry was read from: a list's whole body, shared by each of its entries
+    /// rather than copied entry by entry.
+    source: Arc<String>,
+    /// Where in `source` the whole entry is, server-added fields (`Hash`, `CreateIndex`, ...)
+    /// included.
+    span: Range<usize>,
     /// The index that check-and-set writes and deletes must name.
     pub modify_index: u64,
     owner: Owner,
+}
+
+impl PartialEq for LiveEntry {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+            && self.modify_index == other.modify_index
+            && self.owner == other.owner
+    }
+}
+
+impl std::fmt::Debug for LiveEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveEntry")
+            .field("text", &self.text())
+            .field("modify_index", &self.modify_index)
+            .field("owner", &self.owner)
+            .finish()
+    }
 }
 
 /// The members of a live entry that name it, as Consul returned them (absent when missing or
@@ -75,26 +100,54 @@ impl LiveEntry {
     /// # Errors
     /// When `text` is not a JSON object.
     pub fn from_text(text: &str) -> serde_json::Result<(Naming, Self)> {
-        let head: Head = serde_json::from_str(text)?;
-        let meta = head.meta.as_ref().and_then(Value::as_object);
-        let owner =
-            Owner::from_meta(|key| meta.and_then(|meta| meta.get(key)).and_then(Value::as_str));
+        let span = 0..text.len();
+        Self::read(Arc::new(text.to_owned()), span)
+    }
+
+    /// Each entry of `body`, the text of a list of entries (`null` when there are none), and
+    /// what names it, as [`LiveEntry::from_text`] reads one.
+    ///
+    /// # Errors
+    /// When `body` is not JSON, or not a list of objects.
+    pub fn list(body: String) -> serde_json::Result<Vec<(Naming, Self)>> {
+        let spans: Vec<Range<usize>> = serde_json::from_str::<Option<Vec<&RawValue>>>(&body)?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|entry| {
+                let start = entry.get().as_ptr() as usize - body.as_ptr() as usize;
+                start..start + entry.get().len()
+            })
+            .collect();
+        let source = Arc::new(body);
+        spans
+            .into_iter()
+            .map(|span| Self::read(Arc::clone(&source), span))
+            .collect()
+    }
+
+    /// The entry at `span` of `source`.
+    fn read(source: Arc<String>, span: Range<usize>) -> serde_json::Result<(Naming, Self)> {
+        let head: Head<'_> = serde_json::from_str(&source[span.clone()])?;
+        let owner = head.meta.map_or(Owner::Nobody, owner_of);
+        let modify_index = head.modify_index.unwrap_or_default();
+        let naming = head.naming;
         let entry = Self {
-            text: text.into(),
-            modify_index: head.modify_index.unwrap_or_default(),
+            source,
+            span,
+            modify_index,
             owner,
         };
-        Ok((head.naming, entry))
+        Ok((naming, entry))
     }
 
     /// The whole entry as Consul sent it: a JSON object.
     pub fn text(&self) -> &str {
-        &self.text
+        &self.source[self.span.clone()]
     }
 
     /// The whole entry, decoded afresh.
     pub fn body(&self) -> Map<String, Value> {
-        serde_json::from_str(&self.text).expect("a live entry's text is a JSON object")
+        serde_json::from_str(self.text()).expect("a live entry's text is a JSON object")
     }
 
     /// Who owns this entry, as the mark in its `Meta` says (Consul matches the key `Meta` in
@@ -104,16 +157,41 @@ impl LiveEntry {
     }
 }
 
+/// The owner a live entry's `Meta` names.
+///
+/// Read through its two mark members alone, borrowed from the text; a `Meta` that does not
+/// read that way (not an object, a member repeated, a mark that is not text) is decoded whole
+/// and looked up, as every `Meta` once was.
+fn owner_of(meta: &RawValue) -> Owner {
+    #[derive(serde::Deserialize)]
+    struct Mark<'a> {
+        #[serde(rename = "managed-by", borrow)]
+        managed_by: Option<Cow<'a, str>>,
+        #[serde(rename = "meshplan-workspace", borrow)]
+        workspace: Option<Cow<'a, str>>,
+    }
+    if let Ok(mark) = serde_json::from_str::<Mark<'_>>(meta.get()) {
+        return Owner::from_meta(|key| match key {
+            MANAGED_BY_KEY => mark.managed_by.as_deref(),
+            WORKSPACE_KEY => mark.workspace.as_deref(),
+            _ => None,
+        });
+    }
+    let meta: Value = serde_json::from_str(meta.get()).unwrap_or_default();
+    let meta = meta.as_object();
+    Owner::from_meta(|key| meta.and_then(|meta| meta.get(key)).and_then(Value::as_str))
+}
+
 /// The members of a live entry [`LiveEntry::from_text`] decodes; the others are skipped.
 #[derive(Default)]
-struct Head {
+struct Head<'de> {
     naming: Naming,
     modify_index: Option<u64>,
     /// The first `Meta`, in whatever spelling.
-    meta: Option<Value>,
+    meta: Option<&'de RawValue>,
 }
 
-impl<'de> Deserialize<'de> for Head {
+impl<'de> Deserialize<'de> for Head<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_map(HeadVisitor)
     }
@@ -122,13 +200,13 @@ impl<'de> Deserialize<'de> for Head {
 struct HeadVisitor;
 
 impl<'de> Visitor<'de> for HeadVisitor {
-    type Value = Head;
+    type Value = Head<'de>;
 
     fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter.write_str("a config entry")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Head<'de>, A::Error> {
         let mut head = Head::default();
         let text = |value: Value| match value {
             Value::String(text) => Some(text),

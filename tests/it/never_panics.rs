@@ -593,7 +593,7 @@ fn decode(name: &Path, body: &[u8]) -> Result<(), String> {
     } else if name.starts_with("peering-read") {
         consul::decode::peering_read(body).map(|wire| drop(wire.into_live()))
     } else if let Some(kind) = kind {
-        consul::decode::entry_list(kind, body).map(|entries| {
+        consul::decode::entry_list(kind, body.to_vec()).map(|entries| {
             for (key, _) in entries {
                 assert_eq!(key.kind, kind, "an entry's key names the listed kind");
             }
