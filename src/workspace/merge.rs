@@ -58,17 +58,16 @@ impl Files<'_> {
 /// Where something was first declared: the part's index and the path inside its entry.
 type Seen = BTreeMap<String, (usize, Path)>;
 
-/// The merged entries of one cluster; problems go to `diags`, in the order of the files that
-/// raise them. Each part's entry is moved into the result, not copied.
+/// The merged entries of one cluster, from each file's entry (`entries`) and where that file is
+/// (`list`, by the same index); problems go to `diags`, in the order of the files that raise
+/// them. Each entry is moved into the result, not copied: the callers keep files and entries
+/// apart from the start, since a copy of every entry is a workspace's worth of fresh memory.
 pub fn merge(
-    parts: Vec<Part>,
+    list: Vec<EntryFile>,
+    entries: Vec<ConfigEntry>,
     texts: &[(PathBuf, String)],
     diags: &mut Vec<Diagnostic>,
 ) -> BTreeMap<EntryKey, DesiredEntry> {
-    let (list, entries): (Vec<EntryFile>, Vec<ConfigEntry>) = parts
-        .into_iter()
-        .map(|part| (part.file, part.entry))
-        .unzip();
     let files = Files { list, texts };
     // Sorted by key, then by file: each entry's parts are next to each other, in file order,
     // and the result is built in key order at once.

@@ -246,14 +246,18 @@ impl Loader<'_> {
             let read = parallel::map(&files, |(rel, format)| {
                 read_entry(root, rel.clone(), *format, name, known)
             });
-            let mut parts = Vec::with_capacity(read.len());
+            let mut list = Vec::with_capacity(read.len());
+            let mut entries = Vec::with_capacity(read.len());
             let mut texts = Vec::with_capacity(read.len());
             for file in read {
                 texts.extend(file.text);
                 self.diags.extend(file.diagnostics);
-                parts.extend(file.part);
+                if let Some(part) = file.part {
+                    list.push(part.file);
+                    entries.push(part.entry);
+                }
             }
-            let merged = merge::merge(parts, &texts, &mut self.diags);
+            let merged = merge::merge(list, entries, &texts, &mut self.diags);
             desired.entries.insert(name.clone(), merged);
             self.keep_texts_shown(texts, first_diagnostic);
         }
