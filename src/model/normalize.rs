@@ -74,30 +74,27 @@ pub const CONSUMER_IDENTITY: [&str; 3] = ["peer", "partition", "samenessgroup"];
 /// The values of the `identity` fields of `value` (absent: empty), for sorting and matching
 /// set elements.
 pub fn identity(value: &Value, identity: &[&str]) -> Vec<String> {
-    let map = value.as_object();
     identity
         .iter()
-        .map(|key| {
-            map.and_then(|map| string_field(map, key))
-                .unwrap_or_default()
-                .to_owned()
-        })
+        .map(|key| identity_field(value, key).to_owned())
         .collect()
 }
 
 /// How `a` and `b` sort by their `identity` fields ([`identity`], without copying them).
 fn identity_order(a: &Value, b: &Value, identity: &[&str]) -> Ordering {
-    fn text<'a>(value: &'a Value, key: &str) -> &'a str {
-        value
-            .as_object()
-            .and_then(|map| string_field(map, key))
-            .unwrap_or_default()
-    }
     identity
         .iter()
-        .map(|key| text(a, key).cmp(text(b, key)))
+        .map(|key| identity_field(a, key).cmp(identity_field(b, key)))
         .find(|order| order.is_ne())
         .unwrap_or(Ordering::Equal)
+}
+
+/// The text of `value`'s identity field `key` (folded); absent, empty.
+fn identity_field<'a>(value: &'a Value, key: &str) -> &'a str {
+    value
+        .as_object()
+        .and_then(|map| string_field(map, key))
+        .unwrap_or_default()
 }
 
 /// The canonical display form of a config entry of `kind`, whether it is meshplan's PUT body or
