@@ -7,7 +7,9 @@
 //! meshplan binary, also the wall time of `meshplan plan DIR` as a whole process (start-up,
 //! loading the files, refresh, plan, output), the figure a user sees; the three are run in turn
 //! in each round, each round starting with the next, so that the machine's load and the
-//! agents' pauses weigh on all alike.
+//! agents' pauses weigh on all alike. Then the whole process and curl once more each, after the
+//! machine has been idle for a few seconds, as a plan runs in a CI job: memory the kernel hands
+//! out after a pause can cost far more to touch than memory a process just freed.
 
 #![allow(
     clippy::print_stdout,
@@ -26,6 +28,12 @@ use meshplan::{plan, render, workspace};
 /// Rounds when `ROUNDS` is not set: on a loaded two-core machine, seven rounds left the ratio
 /// of one run anywhere between 1.1x and 1.7x.
 const DEFAULT_ROUNDS: usize = 21;
+
+/// Runs after an idle pause when `IDLE_ROUNDS` is not set, and the pause: a virtual machine's
+/// kernel gives free memory back to its host after about two seconds, and a process that then
+/// touches it waits for the host to provide it again.
+const DEFAULT_IDLE_ROUNDS: usize = 5;
+const IDLE: Duration = Duration::from_secs(3);
 
 fn main() {
     // `cargo bench` passes `--bench`; the workspace folder is the one other argument.
@@ -52,11 +60,7 @@ fn main() {
     );
 
     let binary = std::env::var_os("MESHPLAN_BIN").map(PathBuf::from);
-    let rounds = std::env::var("ROUNDS")
-        .ok()
-        .and_then(|rounds| rounds.parse().ok())
-        .filter(|&rounds| rounds > 0)
-        .unwrap_or(DEFAULT_ROUNDS);
+    let rounds = count("ROUNDS", DEFAULT_ROUNDS);
     let mut plan_times = Vec::new();
     let mut process_times = Vec::new();
     let mut curl_times = Vec::new();
@@ -112,6 +116,39 @@ fn main() {
             process.as_secs_f64() / curl.as_secs_f64()
         );
     }
+    if let Some(binary) = &binary {
+        after_idle(binary, &dir, &urls);
+    }
+}
+
+/// Times the whole process and curl, each after the machine has been idle for [`IDLE`], and
+/// prints their medians and ratio.
+fn after_idle(binary: &std::path::Path, dir: &str, urls: &[String]) {
+    let rounds = count("IDLE_ROUNDS", DEFAULT_IDLE_ROUNDS);
+    let (mut process_times, mut curl_times) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        std::thread::sleep(IDLE);
+        process_times.push(process(binary, dir));
+        std::thread::sleep(IDLE);
+        curl_times.push(curl(urls));
+    }
+    let (process, curl) = (median(&mut process_times), median(&mut curl_times));
+    let idle = IDLE.as_secs();
+    println!(
+        "after {idle} s idle, whole process / curl, median of {rounds}: {:.1} / {:.1} ms: {:.2}x",
+        ms(process),
+        ms(curl),
+        process.as_secs_f64() / curl.as_secs_f64()
+    );
+}
+
+/// The positive number in the environment variable `name`, or `default`.
+fn count(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .filter(|&value| value > 0)
+        .unwrap_or(default)
 }
 
 /// Runs `meshplan plan DIR` (output discarded) and times it.
