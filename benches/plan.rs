@@ -9,7 +9,8 @@
 //! in each round, each round starting with the next, so that the machine's load and the
 //! agents' pauses weigh on all alike. Then the whole process and curl once more each, after the
 //! machine has been idle for a few seconds, as a plan runs in a CI job: memory the kernel hands
-//! out after a pause can cost far more to touch than memory a process just freed.
+//! out after a pause can cost far more to touch than memory a process just freed. Last, the
+//! time only opening, reading and closing the workspace's files takes.
 
 #![allow(
     clippy::print_stdout,
@@ -119,6 +120,28 @@ fn main() {
     if let Some(binary) = &binary {
         after_idle(binary, &dir, &urls);
     }
+    let (files, read) = read_files(&dir);
+    println!(
+        "opening, reading and closing the {files} files alone, one thread: {:.1} ms (the kernel's part of any load)",
+        ms(read)
+    );
+}
+
+/// Reads every file under `dir` once, on one thread, and times it: what the kernel takes to
+/// open, read and close the workspace's files, which no loader avoids (the files are in the
+/// page cache by now, so the time is CPU).
+fn read_files(dir: &str) -> (usize, Duration) {
+    let paths: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_file())
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    let start = Instant::now();
+    for path in &paths {
+        std::hint::black_box(std::fs::read(path).expect("a workspace file can be read"));
+    }
+    (paths.len(), start.elapsed())
 }
 
 /// Times the whole process and curl, each after the machine has been idle for [`IDLE`], and
