@@ -150,7 +150,7 @@ pub fn entry_files(root: &Path, dir: &Path, ignore: &Ignore) -> Found {
     };
     let mut walk = WalkDir::new(&start)
         .follow_links(true)
-        .sort_by_file_name()
+        .sort_by(|a, b| name(a).cmp(name(b)))
         .into_iter();
     while let Some(next) = walk.next() {
         let entry = match next {
@@ -175,6 +175,19 @@ pub fn entry_files(root: &Path, dir: &Path, ignore: &Ignore) -> Found {
         }
     }
     found
+}
+
+/// The file name of a walk's entry, as bytes: the order of `sort_by_file_name`, whose
+/// `DirEntry::file_name` parses the path back from its end at every comparison (half the time
+/// of finding 10,000 files in one folder). An entry's path is its folder's path joined with
+/// its name, so the name is what follows the last separator.
+fn name(entry: &DirEntry) -> &[u8] {
+    let path = entry.path().as_os_str().as_encoded_bytes();
+    let start = path
+        .iter()
+        .rposition(|&byte| std::path::is_separator(char::from(byte)))
+        .map_or(0, |separator| separator + 1);
+    &path[start..]
 }
 
 const UNREADABLE: &str =
@@ -383,6 +396,44 @@ mod tests {
     #[test]
     fn a_leading_dot_slash_means_the_workspace_folder() {
         assert!(ignore(&["./docs/**"]).matches(Path::new("docs/a.json")));
+    }
+
+    #[test]
+    fn files_are_found_in_the_order_of_sorting_each_folder_by_file_name() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let cluster = dir.path().join("cluster-01");
+        for folder in ["a", "a-b", "B", "\u{e9}t\u{e9}", "a/z"] {
+            std::fs::create_dir_all(cluster.join(folder)).expect("a folder");
+        }
+        let names = [
+            "a.json",
+            "a/x.hcl",
+            "a/z/y.json",
+            "a-b/c.toml",
+            "B/d.hcl",
+            "b.hcl",
+            "A.json",
+            "\u{e9}t\u{e9}/e.json",
+            "a0.hcl",
+            "a_.json",
+            "~.hcl",
+        ];
+        for name in names {
+            std::fs::write(cluster.join(name), "").expect("a file");
+        }
+        let found = entry_files(dir.path(), Path::new("cluster-01"), &Ignore::default());
+        let by_file_name: Vec<PathBuf> = WalkDir::new(&cluster)
+            .sort_by_file_name()
+            .into_iter()
+            .map(|entry| entry.expect("an entry"))
+            .filter(|entry| entry.file_type().is_file())
+            .map(|entry| {
+                let rel = entry.path().strip_prefix(dir.path()).expect("inside");
+                rel.to_path_buf()
+            })
+            .collect();
+        assert_eq!(found.files.len(), names.len());
+        assert_eq!(found.files, by_file_name);
     }
 
     #[test]
