@@ -11,7 +11,7 @@
 
 mod permission;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
 use compact_str::CompactString;
@@ -504,9 +504,11 @@ impl ServiceIntentions {
     }
 
     /// Consul refuses two sources for the same service (same name, namespace and partition,
-    /// peer or sameness group): which one applies would be ambiguous.
+    /// peer or sameness group): which one applies would be ambiguous. Sources are looked up
+    /// in order rather than hashed: an entry has a few, and hashing each one's five names was
+    /// a tenth of checking a loaded workspace.
     fn duplicate_source_problems(&self) -> Vec<Problem> {
-        let mut first_seen: HashMap<SourceIdentity<'_>, usize> = HashMap::new();
+        let mut first_seen: BTreeMap<SourceIdentity<'_>, usize> = BTreeMap::new();
         let mut problems = Vec::new();
         for (i, source) in self.sources.iter().enumerate() {
             let identity = self.identity(source);
@@ -551,7 +553,7 @@ impl ServiceIntentions {
 }
 
 /// What makes two sources of one entry the same source.
-#[derive(PartialEq, Eq, Hash)]
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct SourceIdentity<'a> {
     name: &'a str,
     namespace: &'a str,
