@@ -133,7 +133,7 @@ fn main() {
 fn read_files(dir: &str) -> (usize, Duration) {
     let paths: Vec<PathBuf> = walkdir::WalkDir::new(dir)
         .into_iter()
-        .filter_map(Result::ok)
+        .map(|entry| entry.expect("the workspace can be walked"))
         .filter(|entry| entry.file_type().is_file())
         .map(walkdir::DirEntry::into_path)
         .collect();
