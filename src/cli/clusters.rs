@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use anyhow::bail;
 
-use crate::consul::{Client, Env};
+use crate::consul::{Client, ClientOptions, Env};
 use crate::model::Desired;
 use crate::plan::{Object, Plan};
 use crate::suggest::closest;
@@ -62,11 +62,26 @@ pub(crate) fn clients(
     desired: &Desired,
     names: &BTreeSet<String>,
 ) -> anyhow::Result<Vec<(String, Client)>> {
+    clients_with(desired, names, ClientOptions::default())
+}
+
+/// A client for each cluster in `names`, in name order, built with `options`.
+///
+/// # Errors
+/// As [`clients`].
+pub(crate) fn clients_with(
+    desired: &Desired,
+    names: &BTreeSet<String>,
+    options: ClientOptions,
+) -> anyhow::Result<Vec<(String, Client)>> {
     let env = Env::from_process();
     names
         .iter()
         .filter_map(|name| desired.clusters.get(name))
-        .map(|spec| Ok((spec.name.clone(), Client::new(spec, &env, &desired.root)?)))
+        .map(|spec| {
+            let client = Client::with_options(spec, &env, &desired.root, options)?;
+            Ok((spec.name.clone(), client))
+        })
         .collect()
 }
 

@@ -59,6 +59,7 @@ impl TimeLimit {
         Deadline {
             limit: self.timeout,
             at: Instant::now() + self.timeout,
+            keep_alive: true,
         }
     }
 }
@@ -68,9 +69,19 @@ impl TimeLimit {
 pub(super) struct Deadline {
     limit: Duration,
     pub at: Instant,
+    /// Whether the clients keep connections open for later requests
+    /// ([`ClientOptions::keep_alive`](crate::consul::ClientOptions::keep_alive)).
+    keep_alive: bool,
 }
 
 impl Deadline {
+    /// For a command that reads each list once and writes nothing (`plan`): its clients close
+    /// each connection once its reply is read.
+    pub(super) fn reading_once(mut self) -> Self {
+        self.keep_alive = false;
+        self
+    }
+
     /// Moves the deadline by `paused`: time spent waiting for the user does not count.
     pub(super) fn pause(&mut self, paused: Duration) {
         self.at += paused;
@@ -104,8 +115,11 @@ impl Deadline {
         desired: &Desired,
         names: &std::collections::BTreeSet<String>,
     ) -> anyhow::Result<Vec<(String, Client)>> {
-        let options = crate::consul::ClientOptions::default();
-        Ok(clusters::clients(desired, names)?
+        let options = crate::consul::ClientOptions {
+            keep_alive: self.keep_alive,
+            ..crate::consul::ClientOptions::default()
+        };
+        Ok(clusters::clients_with(desired, names, options)?
             .into_iter()
             .map(|(name, client)| (name, client.within(self.limit, &options)))
             .collect())
@@ -160,7 +174,7 @@ pub(super) struct Planned {
 
 pub(super) async fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let options = args.allow.options();
-    let deadline = args.time_limit.start();
+    let deadline = args.time_limit.start().reading_once();
     let json = args.format == Format::Json;
     let planned = make(
         &args.workspace.dir,

@@ -45,6 +45,12 @@ pub struct ClientOptions {
     pub request_timeout: Duration,
     /// Retries for idempotent calls.
     pub retry: RetryPolicy,
+    /// Whether a connection stays open for a later request once its reply is read: yes, for
+    /// commands that go on writing or watching. A command that reads each list once (`plan`)
+    /// closes each connection as its reply lands, while other replies are still on their way;
+    /// kept open, all of them (one per list) were closed at exit, one after another, after the
+    /// plan was printed.
+    pub keep_alive: bool,
 }
 
 impl Default for ClientOptions {
@@ -53,6 +59,7 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
+            keep_alive: true,
         }
     }
 }
@@ -109,6 +116,11 @@ impl Client {
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
             .user_agent(concat!("meshplan/", env!("CARGO_PKG_VERSION")));
+        let builder = if options.keep_alive {
+            builder
+        } else {
+            builder.pool_max_idle_per_host(0)
+        };
         let (builder, base) =
             transport(builder, &address, spec, env, root).map_err(config_error)?;
         let http = builder.build().map_err(|err| {

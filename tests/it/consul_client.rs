@@ -9,12 +9,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use meshplan::consul::{Client, Env, Error, Establish, GenerateToken, RefreshFailure, refresh};
+use meshplan::consul::{
+    Client, ClientOptions, Env, Error, Establish, GenerateToken, RefreshFailure, refresh,
+};
 use meshplan::model::{ClusterSpec, Desired, LivePeering, Owner, PeeringState, TokenSource};
 use serde_json::{Value, json};
 
 use crate::support::consul::{Cluster, start_clusters};
 use crate::support::http::{POLL_INTERVAL, token_without_mesh_write};
+use crate::support::proxy::Proxy;
 
 /// Peerings usually turn ACTIVE within a couple of seconds; right after start-up the dialer's
 /// sync loop may add 5 s (see the harness).
@@ -342,6 +345,54 @@ async fn a_403_names_the_likely_permission_and_never_the_token() {
             "the token leaked into: {shown}"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connections
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_client_without_keep_alive_closes_each_connection_once_its_reply_is_read() {
+    let agent = Cluster::start("cluster-01").await;
+    let proxy = Proxy::start(agent.http_port()).await;
+    let through_proxy = |keep_alive| {
+        let spec = ClusterSpec {
+            address: Some(proxy.http_addr()),
+            ..spec(&agent, TokenSource::Default)
+        };
+        let options = ClientOptions {
+            keep_alive,
+            ..ClientOptions::default()
+        };
+        Client::with_options(&spec, &Env::default(), Path::new("."), options).expect("a client")
+    };
+
+    let keeping = through_proxy(true);
+    for _ in 0..3 {
+        keeping
+            .list_entries("service-defaults")
+            .await
+            .expect("a list");
+    }
+    assert_eq!(
+        proxy.answers().len(),
+        1,
+        "one connection, kept for the next requests"
+    );
+
+    let closing = through_proxy(false);
+    for _ in 0..3 {
+        closing
+            .list_entries("service-defaults")
+            .await
+            .expect("a list");
+    }
+    assert_eq!(proxy.seen().len(), 6);
+    assert_eq!(
+        proxy.answers().len(),
+        1 + 3,
+        "a new connection for each request"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
