@@ -367,26 +367,14 @@ async fn a_client_without_keep_alive_closes_each_connection_once_its_reply_is_re
         Client::with_options(&spec, &Env::default(), Path::new("."), options).expect("a client")
     };
 
-    let keeping = through_proxy(true);
-    for _ in 0..3 {
-        keeping
-            .list_entries("service-defaults")
-            .await
-            .expect("a list");
-    }
+    list_three_times(&through_proxy(true)).await;
     assert_eq!(
         proxy.answers().len(),
         1,
         "one connection, kept for the next requests"
     );
 
-    let closing = through_proxy(false);
-    for _ in 0..3 {
-        closing
-            .list_entries("service-defaults")
-            .await
-            .expect("a list");
-    }
+    list_three_times(&through_proxy(false)).await;
     assert_eq!(proxy.seen().len(), 6);
     assert_eq!(
         proxy.answers().len(),
@@ -398,6 +386,16 @@ async fn a_client_without_keep_alive_closes_each_connection_once_its_reply_is_re
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
+
+/// Lists one kind three times, one request after the other.
+async fn list_three_times(client: &Client) {
+    for _ in 0..3 {
+        client
+            .list_entries("service-defaults")
+            .await
+            .expect("a list");
+    }
+}
 
 fn spec(agent: &Cluster, token: TokenSource) -> ClusterSpec {
     ClusterSpec {
