@@ -7,10 +7,15 @@
 //! meshplan binary, also the wall time of `meshplan plan DIR` as a whole process (start-up,
 //! loading the files, refresh, plan, output), the figure a user sees; the three are run in turn
 //! in each round, each round starting with the next, so that the machine's load and the
-//! agents' pauses weigh on all alike. Then the whole process and curl once more each, after the
-//! machine has been idle for a few seconds, as a plan runs in a CI job: memory the kernel hands
-//! out after a pause can cost far more to touch than memory a process just freed. Last, the
-//! time only opening, reading and closing the workspace's files takes.
+//! agents' pauses weigh on all alike. A fourth turn runs curl and `meshplan validate DIR` at the
+//! same time: the lists fetched while the files are loaded, neither waiting for the other, which
+//! is as fast as a plan that must do both can be on this machine. With `AGENT_PIDS` set to the
+//! agents' process ids, also the CPU the agents spend answering curl and a whole plan: on a
+//! machine whose cores the agents share, every millisecond of CPU a plan spends beside them
+//! delays their answers. Then the whole process and curl once more each, after the machine has
+//! been idle for a few seconds, as a plan runs in a CI job: memory the kernel hands out after a
+//! pause can cost far more to touch than memory a process just freed. Last, the time only
+//! opening, reading and closing the workspace's files takes.
 
 #![allow(
     clippy::print_stdout,
@@ -65,22 +70,36 @@ fn main() {
     let mut plan_times = Vec::new();
     let mut process_times = Vec::new();
     let mut curl_times = Vec::new();
+    let mut beside_times = Vec::new();
+    let agents = Agents::from_env();
+    let (mut curl_cpu, mut process_cpu) = (Duration::ZERO, Duration::ZERO);
     let mut requests = 0;
     let mut changes = 0;
-    // Each round starts with the next of the three: the agents collect their garbage every few
+    // Each round starts with the next of the four: the agents collect their garbage every few
     // reads, and in a fixed order that pause would fall on the same one of them every round.
     for round in 0..rounds {
-        for turn in 0..3 {
-            match (round + turn) % 3 {
+        for turn in 0..4 {
+            match (round + turn) % 4 {
                 0 => {
                     let (time, sent, planned) = runtime.block_on(plan_once(&desired));
                     plan_times.push(time);
                     (requests, changes) = (sent, planned);
                 }
-                1 => curl_times.push(curl(&urls)),
+                1 => {
+                    let before = agents.cpu();
+                    curl_times.push(curl(&urls));
+                    curl_cpu += agents.cpu().saturating_sub(before);
+                }
+                2 => {
+                    if let Some(binary) = &binary {
+                        let before = agents.cpu();
+                        process_times.push(process(binary, &dir));
+                        process_cpu += agents.cpu().saturating_sub(before);
+                    }
+                }
                 _ => {
                     if let Some(binary) = &binary {
-                        process_times.push(process(binary, &dir));
+                        beside_times.push(beside(binary, &dir, &urls));
                     }
                 }
             }
@@ -116,6 +135,21 @@ fn main() {
             "ratio whole-process plan / curl: {:.2}x (target <= 1.25x)",
             process.as_secs_f64() / curl.as_secs_f64()
         );
+        let beside = median(&mut beside_times);
+        println!(
+            "curl with meshplan validate beside it,  median of {rounds}: {:>8.1} ms: {:.2}x curl; the whole-process plan is {:.2}x this",
+            ms(beside),
+            beside.as_secs_f64() / curl.as_secs_f64(),
+            process.as_secs_f64() / beside.as_secs_f64()
+        );
+        if agents.is_set() {
+            let per_run = |total: Duration| ms(total) / rounds as f64;
+            println!(
+                "the agents' CPU per curl run / per whole-process plan, mean of {rounds}: {:.1} / {:.1} ms",
+                per_run(curl_cpu),
+                per_run(process_cpu)
+            );
+        }
     }
     if let Some(binary) = &binary {
         after_idle(binary, &dir, &urls);
@@ -163,6 +197,66 @@ fn after_idle(binary: &std::path::Path, dir: &str, urls: &[String]) {
         ms(curl),
         process.as_secs_f64() / curl.as_secs_f64()
     );
+}
+
+/// Runs curl and `meshplan validate DIR` at the same time and times them until both end.
+fn beside(binary: &std::path::Path, dir: &str, urls: &[String]) -> Duration {
+    let start = Instant::now();
+    let mut validate = Command::new(binary)
+        .args(["validate", dir])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("meshplan runs");
+    curl(urls);
+    let status = validate.wait().expect("meshplan validate ends");
+    let elapsed = start.elapsed();
+    assert!(status.success(), "meshplan validate failed: {status}");
+    elapsed
+}
+
+/// The Consul agents, by the process ids in `AGENT_PIDS` (none when it is not set).
+struct Agents(Vec<u32>);
+
+impl Agents {
+    fn from_env() -> Self {
+        let pids = std::env::var("AGENT_PIDS").unwrap_or_default();
+        Self(
+            pids.split_whitespace()
+                .map(|pid| pid.parse().expect("AGENT_PIDS holds process ids"))
+                .collect(),
+        )
+    }
+
+    fn is_set(&self) -> bool {
+        !self.0.is_empty()
+    }
+
+    /// The CPU time (user and system) the agents have spent so far. `/proc` counts it in ticks
+    /// of 10 ms (`USER_HZ`, 100 on Linux): read around every run and summed, the mean of 21
+    /// runs is good to about half a millisecond.
+    fn cpu(&self) -> Duration {
+        const TICK: Duration = Duration::from_millis(10);
+        let ticks: u64 = self
+            .0
+            .iter()
+            .map(|pid| {
+                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .expect("an agent of AGENT_PIDS is running");
+                // The fields after the command name, which is in parentheses and may hold
+                // spaces: utime and stime are the 12th and 13th of them.
+                let (_, fields) = stat.rsplit_once(')').expect("a /proc stat line");
+                let mut fields = fields.split_whitespace().skip(11);
+                let mut next = || -> u64 {
+                    fields
+                        .next()
+                        .and_then(|field| field.parse().ok())
+                        .expect("utime and stime")
+                };
+                next() + next()
+            })
+            .sum();
+        TICK * u32::try_from(ticks).expect("ticks fit")
+    }
 }
 
 /// The positive number in the environment variable `name`, or `default`.
