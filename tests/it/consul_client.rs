@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use meshplan::consul::{
@@ -17,7 +18,7 @@ use serde_json::{Value, json};
 
 use crate::support::consul::{Cluster, start_clusters};
 use crate::support::http::{POLL_INTERVAL, token_without_mesh_write};
-use crate::support::proxy::Proxy;
+use crate::support::proxy::{Action, Proxy};
 
 /// Peerings usually turn ACTIVE within a couple of seconds; right after start-up the dialer's
 /// sync loop may add 5 s (see the harness).
@@ -221,6 +222,73 @@ async fn a_datacenter_that_differs_from_the_agents_is_an_error_naming_the_cluste
         "{text}"
     );
     assert!(text.contains("is in datacenter \"cluster-01\""), "{text}");
+}
+
+#[tokio::test]
+async fn the_long_lists_go_out_with_agent_self_and_the_others_once_it_has_answered() {
+    let agent = Cluster::start("cluster-01").await;
+    let proxy = Proxy::start(agent.http_port()).await;
+    const HELD: Duration = Duration::from_millis(400);
+    // Each request's arrival, and agent/self's answer held back.
+    let arrivals: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
+    proxy.set_rule({
+        let arrivals = Arc::clone(&arrivals);
+        move |seen| {
+            let path = seen.path.split('?').next().unwrap_or_default().to_owned();
+            let held = path == "/v1/agent/self";
+            arrivals
+                .lock()
+                .expect("arrivals")
+                .push((path, Instant::now()));
+            if held {
+                Action::Delay(HELD)
+            } else {
+                Action::Forward
+            }
+        }
+    });
+    let spec = ClusterSpec {
+        address: Some(proxy.http_addr()),
+        ..spec(&agent, TokenSource::Default)
+    };
+    let client = Client::new(&spec, &Env::default(), Path::new(".")).expect("a client");
+    let desired = desired(std::slice::from_ref(&agent));
+
+    refresh(&[("cluster-01".to_owned(), client)], &desired)
+        .await
+        .expect("a refresh");
+
+    let arrivals = arrivals.lock().expect("arrivals").clone();
+    let asked = |path: &str| {
+        arrivals
+            .iter()
+            .find(|(seen, _)| seen == path)
+            .map(|(_, at)| *at)
+            .unwrap_or_else(|| panic!("{path} was not asked for: {arrivals:?}"))
+    };
+    let agent_self = asked("/v1/agent/self");
+    for long in ["service-intentions", "exported-services"] {
+        let at = asked(&format!("/v1/config/{long}"));
+        assert!(
+            at.saturating_duration_since(agent_self) < HELD,
+            "{long} waited for agent/self"
+        );
+    }
+    let short: Vec<_> = arrivals
+        .iter()
+        .filter(|(path, _)| {
+            path.starts_with("/v1/config/")
+                && !path.ends_with("/service-intentions")
+                && !path.ends_with("/exported-services")
+        })
+        .collect();
+    assert!(short.len() > 10, "{arrivals:?}");
+    for (path, at) in short {
+        assert!(
+            at.duration_since(agent_self) >= HELD,
+            "{path} was asked for before agent/self answered"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
