@@ -107,37 +107,70 @@ impl LiveEntry {
     /// Each entry of `body`, the text of a list of entries (`null` when there are none), and
     /// what names it, as [`LiveEntry::from_text`] reads one.
     ///
+    /// The list is read in one pass: each entry is decoded where it lies, and its text ends
+    /// where the decoder stopped. Splitting the list into entries first read every byte of it
+    /// twice, a fifth of the CPU a plan spends on the lists it reads.
+    ///
     /// # Errors
     /// When `body` is not JSON, or not a list of objects.
     pub fn list(body: String) -> serde_json::Result<Vec<(Naming, Self)>> {
-        let spans: Vec<Range<usize>> = serde_json::from_str::<Option<Vec<&RawValue>>>(&body)?
-            .unwrap_or_default()
-            .into_iter()
-            .map(|entry| {
-                let start = entry.get().as_ptr() as usize - body.as_ptr() as usize;
-                start..start + entry.get().len()
-            })
-            .collect();
         let source = Arc::new(body);
-        spans
-            .into_iter()
-            .map(|span| Self::read(Arc::clone(&source), span))
-            .collect()
+        let text = source.as_str();
+        let mut entries = Vec::new();
+        let mut at = after_whitespace(text, 0);
+        if text[at..].starts_with("null") {
+            at += "null".len();
+        } else {
+            if text.as_bytes().get(at) != Some(&b'[') {
+                return Err(de::Error::custom("expected a list of config entries"));
+            }
+            at = after_whitespace(text, at + 1);
+            if text.as_bytes().get(at) == Some(&b']') {
+                at += 1;
+            } else {
+                loop {
+                    let mut stream =
+                        serde_json::Deserializer::from_str(&text[at..]).into_iter::<Head<'_>>();
+                    let head = stream
+                        .next()
+                        .unwrap_or_else(|| Err(de::Error::custom("the list ends early")))?;
+                    let span = at..at + stream.byte_offset();
+                    at = after_whitespace(text, span.end);
+                    entries.push(Self::from_head(Arc::clone(&source), span, head));
+                    match text.as_bytes().get(at) {
+                        Some(b',') => at = after_whitespace(text, at + 1),
+                        Some(b']') => {
+                            at += 1;
+                            break;
+                        }
+                        _ => return Err(de::Error::custom("expected `,` or `]` after an entry")),
+                    }
+                }
+            }
+        }
+        if after_whitespace(text, at) != text.len() {
+            return Err(de::Error::custom("trailing characters after the list"));
+        }
+        Ok(entries)
     }
 
     /// The entry at `span` of `source`.
     fn read(source: Arc<String>, span: Range<usize>) -> serde_json::Result<(Naming, Self)> {
         let head: Head<'_> = serde_json::from_str(&source[span.clone()])?;
+        Ok(Self::from_head(Arc::clone(&source), span, head))
+    }
+
+    /// The entry at `span` of `source`, whose members `head` holds.
+    fn from_head(source: Arc<String>, span: Range<usize>, head: Head<'_>) -> (Naming, Self) {
         let owner = head.meta.map_or(Owner::Nobody, owner_of);
         let modify_index = head.modify_index.unwrap_or_default();
-        let naming = head.naming;
         let entry = Self {
             source,
             span,
             modify_index,
             owner,
         };
-        Ok((naming, entry))
+        (head.naming, entry)
     }
 
     /// The whole entry as Consul sent it: a JSON object.
@@ -155,6 +188,17 @@ impl LiveEntry {
     pub fn owner(&self) -> &Owner {
         &self.owner
     }
+}
+
+/// The first position at or after `at` in `text` that is not JSON whitespace.
+fn after_whitespace(text: &str, at: usize) -> usize {
+    text.as_bytes()
+        .get(at..)
+        .and_then(|rest| {
+            rest.iter()
+                .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        })
+        .map_or(text.len(), |skipped| at + skipped)
 }
 
 /// The owner a live entry's `Meta` names.
@@ -321,6 +365,75 @@ impl PeeringState {
             Self::Deleting => "DELETING",
             Self::Terminated => "TERMINATED",
             Self::Other(other) => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A list as splitting it into entries first, then reading each, reads it.
+    fn split_then_read(body: &str) -> serde_json::Result<Vec<(Naming, LiveEntry)>> {
+        serde_json::from_str::<Option<Vec<&RawValue>>>(body)?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|entry| LiveEntry::from_text(entry.get()))
+            .collect()
+    }
+
+    #[test]
+    fn a_list_read_in_one_pass_reads_as_split_into_entries_first() {
+        let bodies = [
+            "null",
+            " null \n",
+            "[]",
+            " [ \t\r\n ] ",
+            r#"[{"Kind":"mesh","Name":"mesh","ModifyIndex":3}]"#,
+            "[\n    {\n        \"Kind\": \"service-intentions\",\n        \"Name\": \"web\",\n        \
+             \"Sources\": [\n            {\"Name\": \"a\", \"Action\": \"allow\"}\n        ],\n        \
+             \"Meta\": {\"managed-by\": \"meshplan\", \"meshplan-workspace\": \"ws\"}\n    },\n    \
+             {\"Kind\": \"service-intentions\", \"Name\": \"api\", \"ModifyIndex\": 9}\n]\n",
+            r#"[{"Name":"a,]}[{","Meta":{"x":"]"}},{"Name":"b\"],"}]"#,
+            r#"[{"Name":"caf\u00e9","Nested":[[{}],{"a":[]}]} , {"Name":"é"}]"#,
+            // What Consul never sends, refused alike.
+            "",
+            "[",
+            "[{}",
+            "[{},]",
+            "[{} {}]",
+            "[{}]]",
+            "[{}] x",
+            "[1]",
+            "[{}, 1]",
+            "[null]",
+            "{}",
+            "nul",
+            "nullx",
+            "[{\"Name\": }]",
+        ];
+        for body in bodies {
+            let one_pass = LiveEntry::list(body.to_owned());
+            let split = split_then_read(body);
+            match (one_pass, split) {
+                (Ok(one_pass), Ok(split)) => {
+                    assert_eq!(one_pass.len(), split.len(), "{body}");
+                    for ((naming, entry), (expected_naming, expected)) in
+                        one_pass.iter().zip(&split)
+                    {
+                        assert_eq!(entry, expected, "{body}");
+                        assert_eq!(naming.name, expected_naming.name, "{body}");
+                        assert_eq!(naming.namespace, expected_naming.namespace, "{body}");
+                        assert_eq!(naming.partition, expected_naming.partition, "{body}");
+                    }
+                }
+                (Err(_), Err(_)) => {}
+                (one_pass, split) => panic!(
+                    "{body:?}: read in one pass {}, split first {}",
+                    one_pass.is_ok(),
+                    split.is_ok()
+                ),
+            }
         }
     }
 }
