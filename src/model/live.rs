@@ -100,8 +100,9 @@ impl LiveEntry {
     /// # Errors
     /// When `text` is not a JSON object.
     pub fn from_text(text: &str) -> serde_json::Result<(Naming, Self)> {
-        let span = 0..text.len();
-        Self::read(Arc::new(text.to_owned()), span)
+        let source = Arc::new(text.to_owned());
+        let head: Head<'_> = serde_json::from_str(&source)?;
+        Ok(Self::from_head(Arc::clone(&source), 0..text.len(), head))
     }
 
     /// Each entry of `body`, the text of a list of entries (`null` when there are none), and
@@ -152,12 +153,6 @@ impl LiveEntry {
             return Err(de::Error::custom("trailing characters after the list"));
         }
         Ok(entries)
-    }
-
-    /// The entry at `span` of `source`.
-    fn read(source: Arc<String>, span: Range<usize>) -> serde_json::Result<(Naming, Self)> {
-        let head: Head<'_> = serde_json::from_str(&source[span.clone()])?;
-        Ok(Self::from_head(Arc::clone(&source), span, head))
     }
 
     /// The entry at `span` of `source`, whose members `head` holds.
