@@ -222,7 +222,7 @@ impl ExportedServices {
 
     /// The same service exported twice is accepted by Consul, but the second export of it is
     /// almost certainly a merge mistake (two files exporting one service). Looked up in order
-    /// rather than hashed: hashing each service's names was a third of checking the entry.
+    /// rather than hashed: hashing each service's names was about half of checking the entry.
     fn duplicate_service_problems(&self) -> Vec<Problem> {
         let mut first_seen: BTreeMap<(&str, &str), usize> = BTreeMap::new();
         let mut problems = Vec::new();
