@@ -18,6 +18,7 @@ pub mod tree;
 
 mod deserialize;
 mod entries;
+mod folders;
 mod merge;
 mod parallel;
 mod parts;
@@ -30,6 +31,7 @@ use std::path::{Path, PathBuf};
 
 use diagnostic::{Diagnostic, Sources};
 use discover::{Ignore, WorkspaceFile};
+use folders::{FolderIndex, Folders};
 use merge::{EntryFile, Part};
 use tree::{Format, Node};
 
@@ -243,8 +245,17 @@ impl Loader<'_> {
                 .filter_map(|rel| Format::for_entry_file(&rel).map(|format| (rel, format)))
                 .collect();
             let root = self.root;
-            let read = parallel::map(&files, |(rel, format)| {
-                read_entry(root, rel.clone(), *format, name, known)
+            let (folders, of_file) =
+                Folders::open(root, files.iter().map(|(rel, _)| rel.as_path()));
+            let files: Vec<_> = files.into_iter().zip(of_file).collect();
+            let read = parallel::map(&files, |((rel, format), folder)| {
+                let file = FileToRead {
+                    rel: rel.clone(),
+                    format: *format,
+                    folders: &folders,
+                    folder: *folder,
+                };
+                read_entry(root, file, name, known)
             });
             let mut list = Vec::with_capacity(read.len());
             let mut entries = Vec::with_capacity(read.len());
@@ -371,20 +382,34 @@ struct ReadEntry {
     text: Option<(PathBuf, String)>,
 }
 
-/// Reads the entry file `rel` of cluster `cluster`; with `known`, checks the peers it names.
+/// An entry file to read: where it is, relative to the workspace root and among the opened
+/// folders, and its format.
+struct FileToRead<'a> {
+    rel: PathBuf,
+    format: Format,
+    folders: &'a Folders,
+    folder: FolderIndex,
+}
+
+/// Reads the entry file `file` of cluster `cluster`; with `known`, checks the peers it names.
 ///
 /// A JSON file of a modelled kind is first read straight into its type
 /// ([`entries::direct_json`]); only a file that takes a closer look (or has a problem) is parsed
 /// into a tree with spans, the way every other file is.
 fn read_entry(
     root: &Path,
-    rel: PathBuf,
-    format: Format,
+    file: FileToRead<'_>,
     cluster: &str,
     known: Option<&BTreeSet<&str>>,
 ) -> ReadEntry {
+    let FileToRead {
+        rel,
+        format,
+        folders,
+        folder,
+    } = file;
     let shown = root.join(&rel);
-    let text = match read_text(&shown) {
+    let text = match folders.file(folder, &shown).and_then(read_text) {
         Ok(text) => text,
         Err(error) => {
             return ReadEntry {
@@ -443,14 +468,14 @@ fn read_and_parse(
     format: Format,
 ) -> (Option<Parsed>, Vec<Diagnostic>, Option<(PathBuf, String)>) {
     let shown = root.join(&rel);
-    match read_text(&shown) {
+    match std::fs::File::open(&shown).and_then(read_text) {
         Ok(text) => parse_text(shown, rel, format, text),
         Err(error) => (None, vec![unreadable(&shown, &error)], None),
     }
 }
 
-/// The text of the file at `shown`.
-fn read_text(shown: &Path) -> std::io::Result<String> {
+/// The text of `file`.
+fn read_text(file: std::fs::File) -> std::io::Result<String> {
     thread_local! {
         /// Where a thread reads its files: one buffer grown to the largest file, so that each
         /// text is one allocation of its own size.
@@ -458,7 +483,6 @@ fn read_text(shown: &Path) -> std::io::Result<String> {
     }
     // `fs::read_to_string` asks for the file's size first: one more system call per file, a
     // tenth of loading thousands of small files.
-    let file = std::fs::File::open(shown)?;
     let bytes = BUFFER.with_borrow_mut(|buffer| {
         buffer.clear();
         std::io::Read::read_to_end(&mut std::io::Read::take(file, u64::MAX), buffer)?;
