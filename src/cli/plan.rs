@@ -385,6 +385,10 @@ pub(super) async fn make_from(
 
 /// The plan of `desired` against `live`, kept to the clusters `selection` acts on.
 ///
+/// What Consul would refuse is worked out beside the plan, on a thread of its own: both only
+/// read the files and the clusters, and once the clusters have answered, they are all a run
+/// waits for. A plan made beside a refusal is dropped unseen.
+///
 /// # Errors
 /// When Consul would refuse part of the files at apply ([`refuse_what_consul_would`]).
 fn planned(
@@ -394,8 +398,15 @@ fn planned(
     clients: Vec<(String, Client)>,
     options: &plan::Options,
 ) -> anyhow::Result<Planned> {
-    refuse_what_consul_would(&desired, &live)?;
-    let plan = plan::plan_with(&desired, &live, options);
+    let (refused, plan) = std::thread::scope(|scope| {
+        let refused = scope.spawn(|| what_consul_would_refuse(&desired, &live, true));
+        let plan = plan::plan_with(&desired, &live, options);
+        match refused.join() {
+            Ok(refused) => (refused, plan),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    refuse_what_consul_would(refused)?;
     let plan = clusters::restrict(plan, &selection.acting);
     tracing::info!(workspace = %desired.workspace, "{}", plan.summary);
     Ok(Planned {
@@ -406,13 +417,14 @@ fn planned(
     })
 }
 
-/// Stops before planning when the files and the clusters together say what Consul would refuse
-/// at apply ([`plan::crosscheck`]), showing each problem at its file and line.
+/// Stops, with no plan shown, when the files and the clusters together say what Consul would
+/// refuse at apply ([`what_consul_would_refuse`]): `refused`, shown at each problem's file and
+/// line.
 ///
 /// # Errors
 /// When there is at least one such problem.
-fn refuse_what_consul_would(desired: &Desired, live: &Live) -> anyhow::Result<()> {
-    let Some((count, report)) = what_consul_would_refuse(desired, live, true) else {
+fn refuse_what_consul_would(refused: Option<(usize, String)>) -> anyhow::Result<()> {
+    let Some((count, report)) = refused else {
         return Ok(());
     };
     write!(anstream::stderr(), "{report}")?;

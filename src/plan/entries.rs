@@ -16,7 +16,7 @@
 //! - A cluster where every entry this workspace owns would be deleted is reported as emptied.
 //! - Entry keys match with an absent, empty or `default` namespace/partition being the same.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
@@ -111,39 +111,42 @@ fn cluster_changes(
     live: &LiveCluster,
     rules: &Rules<'_>,
 ) -> EntryPlan {
-    let live_entries: BTreeMap<ObjectRef<'_>, &LiveEntry> = live
+    // Each live entry of a listed kind, and whether a file declares it.
+    let mut live_entries: BTreeMap<ObjectRef<'_>, (&LiveEntry, bool)> = live
         .entries
         .iter()
         .filter(|(key, _)| live.kinds.contains(&key.kind))
-        .map(|(key, entry)| (ObjectRef::of(key), entry))
+        .map(|(key, entry)| (ObjectRef::of(key), (entry, false)))
         .collect();
     let mut changes = Vec::new();
-    let mut wanted = BTreeSet::new();
     for (key, entry) in declared {
         if !live.kinds.contains(&key.kind) {
             continue;
         }
         let object = ObjectRef::of(key);
+        let live_entry = live_entries.get_mut(&object).map(|(live, declared)| {
+            *declared = true;
+            &**live
+        });
         changes.extend(entry_change(
             cluster,
             object,
             &entry.entry,
-            live_entries.get(&object),
+            live_entry,
             rules,
         ));
-        wanted.insert(object);
     }
     let mut plan = EntryPlan::default();
     let mut owned = 0;
-    for (object, entry) in &live_entries {
+    for (object, &(entry, declared)) in &live_entries {
         match entry.owner() {
             Owner::Workspace(name) if name == rules.workspace => {
                 owned += 1;
-                if !wanted.contains(object) {
+                if !declared {
                     changes.push(delete(cluster, *object, entry));
                 }
             }
-            Owner::Unnamed if !wanted.contains(object) => plan.unclaimed.push(Unclaimed {
+            Owner::Unnamed if !declared => plan.unclaimed.push(Unclaimed {
                 cluster: cluster.to_owned(),
                 object: object.owned().to_string(),
             }),
@@ -170,7 +173,7 @@ fn entry_change(
     cluster: &str,
     object: ObjectRef<'_>,
     entry: &ConfigEntry,
-    live: Option<&&LiveEntry>,
+    live: Option<&LiveEntry>,
     rules: &Rules<'_>,
 ) -> Option<Change> {
     let claim = live.and_then(|live| rules.claim(live.owner()));
