@@ -178,14 +178,12 @@ impl Cluster<'_> {
     /// Intentions entries with L7 permissions whose destination's protocol is not HTTP-like.
     fn l7_protocols(&self) -> Vec<Finding> {
         let mut findings = Vec::new();
-        let mut names: Vec<&str> = self
-            .declared
-            .keys()
-            .chain(self.live.entries.keys())
-            .filter(|key| key.kind == SERVICE_INTENTIONS && key.name != "*")
-            .map(|key| key.name.as_str())
+        let mut names: Vec<&str> = names_of_kind(self.declared, SERVICE_INTENTIONS)
+            .chain(names_of_kind(&self.live.entries, SERVICE_INTENTIONS))
+            .filter(|name| *name != "*")
             .collect();
-        names.sort_unstable();
+        // Two runs, each in order: a stable sort merges them in one pass.
+        names.sort();
         names.dedup();
         for name in names {
             let Some(intentions_origin) = self.entry(SERVICE_INTENTIONS, name) else {
@@ -473,6 +471,23 @@ fn named<'m, V>(
     };
     map.range(first..)
         .take_while(move |(key, _)| key.kind == kind && key.name == name)
+}
+
+/// The names of the entries of `kind` in `map`, in order (repeated for each namespace and
+/// partition that has one).
+fn names_of_kind<'m, V>(
+    map: &'m BTreeMap<EntryKey, V>,
+    kind: &str,
+) -> impl Iterator<Item = &'m str> {
+    let first = EntryKey {
+        kind: kind.to_owned(),
+        name: String::new(),
+        namespace: None,
+        partition: None,
+    };
+    map.range(first..)
+        .take_while(move |(key, _)| key.kind == kind)
+        .map(|(key, _)| key.name.as_str())
 }
 
 fn is_default(name: Option<&str>) -> bool {
