@@ -6,10 +6,19 @@
 //! same file: the folder's path is resolved as the whole path would be, symlinks included, and
 //! a folder that cannot be opened leaves its files to be opened by their whole path, which then
 //! fails as it always did.
+//!
+//! Each opened folder holds a file descriptor while its cluster loads, and a process may have
+//! as few as 256: only the first [`MOST_OPEN`] folders are opened, and the files of any others
+//! are opened by their whole path, as before.
 
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::Path;
+
+/// Folders held open at most: a small part of the descriptors a process is commonly allowed
+/// (256 on macOS, 1,024 on Linux), leaving the rest to the files being read and the
+/// connections to the clusters.
+const MOST_OPEN: usize = 64;
 
 /// The folders of a list of files (relative to a root), each opened once.
 pub(super) struct Folders {
@@ -33,7 +42,12 @@ impl Folders {
             .map(|file| {
                 let parent = file.parent().unwrap_or(Path::new(""));
                 *indices.entry(parent).or_insert_with(|| {
-                    folders.push(Folder::open(&root.join(parent)));
+                    let folder = if folders.len() < MOST_OPEN {
+                        Folder::open(&root.join(parent))
+                    } else {
+                        Folder::unopened()
+                    };
+                    folders.push(folder);
                     FolderIndex(folders.len() - 1)
                 })
             })
@@ -63,6 +77,11 @@ impl Folder {
         }
     }
 
+    /// A folder whose files are opened by their whole path.
+    fn unopened() -> Self {
+        Self { fd: None }
+    }
+
     /// The file at `shown`, opened by its name in this folder when the folder could be opened.
     fn file(&self, shown: &Path) -> std::io::Result<File> {
         use rustix::fs::{Mode, OFlags};
@@ -80,6 +99,10 @@ impl Folder {
 #[cfg(not(unix))]
 impl Folder {
     fn open(_path: &Path) -> Self {
+        Self {}
+    }
+
+    fn unopened() -> Self {
         Self {}
     }
 
@@ -118,6 +141,29 @@ mod tests {
             .collect();
         assert_eq!(read, ["web", "api", "db"]);
         assert_eq!(folders.folders.len(), 2, "each folder is opened once");
+    }
+
+    #[test]
+    fn past_the_folders_held_open_files_are_opened_by_their_whole_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let files: Vec<std::path::PathBuf> = (0..MOST_OPEN + 20)
+            .map(|i| {
+                let file = std::path::PathBuf::from(format!("f{i:03}/web.json"));
+                std::fs::create_dir(root.join(file.parent().unwrap())).unwrap();
+                std::fs::write(root.join(&file), i.to_string()).unwrap();
+                file
+            })
+            .collect();
+        let (folders, of_file) = Folders::open(root, files.iter().map(|file| file.as_path()));
+        #[cfg(unix)]
+        assert_eq!(
+            folders.folders.iter().filter(|f| f.fd.is_some()).count(),
+            MOST_OPEN
+        );
+        for (i, (file, index)) in files.iter().zip(of_file).enumerate() {
+            assert_eq!(text(folders.file(index, &root.join(file))), i.to_string());
+        }
     }
 
     #[test]
