@@ -499,11 +499,14 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrMany<T> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        // Grown by doubling from one element: `Vec`'s own growth starts at four, and most of
-        // these lists hold one or two (an intention's sources, a service's consumers), so half
-        // of the memory of each was allocated for nothing: a tenth of what loading thousands
-        // of intention files touches.
-        let mut list = Vec::new();
+        // As long as the input says the list is, when it says (a parsed HCL or TOML file's
+        // tree does; as serde does, no more than a mebibyte ahead). Otherwise (JSON) grown by
+        // doubling from one element: `Vec`'s own growth starts at four, and most of these lists
+        // hold one or two (an intention's sources, a service's consumers), so half of the
+        // memory of each was allocated for nothing: a tenth of what loading thousands of
+        // intention files touches.
+        let most = (1 << 20) / std::mem::size_of::<T>().max(1);
+        let mut list = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(most));
         while let Some(element) = seq.next_element()? {
             if list.len() == list.capacity() {
                 list.reserve_exact(list.len().max(1));
