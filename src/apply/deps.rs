@@ -143,7 +143,8 @@ impl<'a> Index<'a> {
                     Action::Establish | Action::Reestablish | Action::Replace,
                 ) => {
                     // Only our ends are established by this change; an end of another team's
-                    // workspace is theirs to make, and nothing here can wait for it.
+                    // workspace is theirs to make, and nothing here can wait for it. An end the
+                    // peering does not describe (`None`) has nothing to establish.
                     let ends = [&peering.acceptor, &peering.dialer];
                     for end in ends.into_iter().flatten().filter(|end| end.ours) {
                         let key = (end.cluster.as_str(), end.peer_name.as_str());
